@@ -1,0 +1,110 @@
+"""`fuelflow` command line: parse, call the library, print. Errors become one red line and an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from fuelflow import __version__
+from fuelflow.commands.common import Settings
+from fuelflow.errors import ExitCode, FuelflowError
+from fuelflow.output import Ui
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  success
+  1  an operation failed (stack failed or rolled back, terraform error)
+  2  bad input (unknown environment, invalid setting, unreachable endpoint, ...): nothing was changed
+  3  findings (audit controls failed, validate checks failed)
+  4  declined at a confirmation prompt: nothing was changed
+"""
+
+
+@click.group(
+    help="Deploy, check and run the Fuel Flow AWS infrastructure (CloudFormation or Terraform).\n\n"
+    "Runs against the embedded local AWS emulator unless you say --target aws.\n\n" + EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+)
+@click.version_option(__version__, prog_name="fuelflow")
+@click.option("--project-dir", "-C", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project directory holding environments/, cloudformation/ and terraform/ "
+                   "(default: the current directory).")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
+    ctx.obj = Settings(project_dir=(project_dir or Path.cwd()).resolve(), debug=debug)
+
+
+@cli.command("local")
+@click.option("--port", type=int, default=4566, show_default=True, help="Port on 127.0.0.1 (0 = any free port).")
+def local_cmd(port: int) -> None:
+    """Run the local AWS emulator in the foreground, so several commands can share it.
+
+    Point other commands at it with --endpoint-url, and the AWS CLI with
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
+    """
+    from fuelflow.emulator import Emulator, free_port
+
+    emu = Emulator(port=port or free_port()).start()
+    url = emu.endpoint_url
+    click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
+    click.echo(f"  fuelflow deploy --endpoint-url {url}")
+    click.echo(f"  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+               f"aws --endpoint-url {url} cloudformation list-stacks")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopping the emulator")
+    finally:
+        emu.stop()
+
+
+# Commands that live in their own modules (one idea per module).
+for _module, _name in [
+    ("fuelflow.commands.stacks", "COMMANDS"),
+    ("fuelflow.commands.tf", "COMMANDS"),
+    ("fuelflow.commands.audit", "COMMANDS"),
+    ("fuelflow.commands.validate", "COMMANDS"),
+]:
+    try:
+        _mod = importlib.import_module(_module)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module:
+            raise
+        continue
+    for _cmd in getattr(_mod, _name):
+        cli.add_command(_cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning FuelflowError into one line and its exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="fuelflow", standalone_mode=False)
+    except FuelflowError as exc:
+        if debug:
+            traceback.print_exc()
+        Ui().error(exc.one_line())
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        Ui().error("aborted")
+        return int(ExitCode.DECLINED)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        Ui().error("interrupted")
+        return 130
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

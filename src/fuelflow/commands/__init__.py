@@ -1,0 +1,1 @@
+"""Click commands: thin wrappers that parse options, call the library and print."""

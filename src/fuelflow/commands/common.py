@@ -1,0 +1,89 @@
+"""Options and plumbing shared by every command."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fuelflow.aws import AwsContext, Target, connect
+from fuelflow.config import Environment, load_environment
+from fuelflow.errors import InputError
+from fuelflow.output import Ui
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Settings:
+    """Global options (set on the `fuelflow` group)."""
+
+    project_dir: Path
+    debug: bool = False
+
+
+def project_dir_of(ctx: click.Context) -> Path:
+    settings: Settings = ctx.find_object(Settings) or Settings(Path.cwd())
+    return settings.project_dir
+
+
+def env_option(f: F) -> F:
+    return click.option("--env", "-e", "env", default="dev", show_default=True, metavar="ENV",
+                        help="Environment: a file environments/ENV.yaml in the project (dev, prod).")(f)
+
+
+def output_option(f: F) -> F:
+    return click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table",
+                        show_default=True, help="table for people, json for scripts (stdout holds only JSON).")(f)
+
+
+def engine_option(f: F) -> F:
+    return click.option("--engine", type=click.Choice(["cloudformation", "terraform"]), default="cloudformation",
+                        show_default=True, help="Which IaC path to drive.")(f)
+
+
+def target_options(f: F) -> F:
+    """--target/--profile/--region/--endpoint-url."""
+    options = [
+        click.option("--target", "-t", type=click.Choice(["local", "aws"]), default="local", show_default=True,
+                     help="local: the embedded AWS emulator on 127.0.0.1 (no account needed). "
+                          "aws: your real account, via the standard credential chain."),
+        click.option("--profile", default=None, help="AWS profile (with --target aws)."),
+        click.option("--region", default=None, help="Region; default: the environment file's region."),
+        click.option("--endpoint-url", default=None, metavar="URL",
+                     help="Use an emulator that is already running (e.g. from `fuelflow local`)."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def load_env(ctx: click.Context, name: str) -> Environment:
+    return load_environment(project_dir_of(ctx), name)
+
+
+def open_target(env: Environment, target: str, profile: str | None, region: str | None,
+                endpoint_url: str | None, ui: Ui) -> AwsContext:
+    """Connect; tell the user where the emulator is when we started one."""
+    if target == "local" and profile:
+        raise InputError("--profile is for --target aws", "drop --profile, or add --target aws")
+    aws = connect(Target(kind=target, region=region, profile=profile, endpoint_url=endpoint_url),  # type: ignore[arg-type]
+                  env.region)
+    if aws.emulator is not None:
+        ui.progress(f"started the embedded AWS emulator at {aws.endpoint_url} (it stops when this command ends)")
+    return aws
+
+
+def pass_ui(f: F) -> F:
+    """Build the Ui from --output and hand it to the command as `ui`."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        output = kwargs.pop("output", "table")
+        return f(*args, ui=Ui(output=output), output=output, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

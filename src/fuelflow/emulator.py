@@ -1,0 +1,100 @@
+"""The embedded local AWS emulator: a moto server on 127.0.0.1 that the tool starts itself."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from fuelflow.errors import FuelflowError
+
+# Settings moto needs for this architecture; set before moto is imported (it reads them at import).
+EMULATOR_ENV = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # attaching AWS managed policies fails without it
+}
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # noqa: S105 (emulator only)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on `host` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Emulator:
+    """A running moto server. Use as a context manager, or call `stop()`."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    _server: Any = field(default=None, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Emulator:
+        """Start the server on a free port and wait until it answers."""
+        for key, value in EMULATOR_ENV.items():
+            os.environ.setdefault(key, value)
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as exc:  # pragma: no cover - moto is a dependency
+            raise FuelflowError("the local emulator needs moto[server]", "pip install 'moto[server]'") from exc
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the user's terminal
+        if not self.port:
+            self.port = free_port(self.host)
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        wait_until_reachable(self.endpoint_url, timeout=30)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset API)."""
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(req, timeout=10):  # noqa: S310 (loopback only)
+            pass
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def is_reachable(endpoint_url: str, timeout: float = 2.0) -> bool:
+    """True when something answers HTTP at `endpoint_url`."""
+    try:
+        with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}/moto-api/", timeout=timeout):  # noqa: S310
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, just not with 200: a server is there
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_until_reachable(endpoint_url: str, timeout: float) -> None:
+    """Poll until the endpoint answers; raise if it never does."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while time.monotonic() < deadline:
+        if is_reachable(endpoint_url, timeout=1.0):
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+    raise FuelflowError(f"the emulator at {endpoint_url} did not start within {timeout:.0f}s",
+                        "check that the port is free, or run `fuelflow local` to see its log")
