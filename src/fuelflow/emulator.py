@@ -8,6 +8,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -18,7 +19,7 @@ from fuelflow.errors import FuelflowError
 EMULATOR_ENV = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # attaching AWS managed policies fails without it
 }
-LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # noqa: S105 (emulator only)
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -27,6 +28,36 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+class _GapCollector(logging.Handler):
+    """Collects the resource types moto's CloudFormation engine skips, so the tool can say so."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.skipped: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("No Moto CloudFormation support for "):
+            self.skipped.add(record.getMessage().rsplit(" ", 1)[-1])
+
+
+GAPS = _GapCollector()
+
+
+def quiet_moto() -> None:
+    """Route moto's warnings into GAPS instead of the user's terminal."""
+    cfn_logger = logging.getLogger("moto.cloudformation.parsing")
+    if GAPS not in cfn_logger.handlers:
+        cfn_logger.addHandler(GAPS)
+    cfn_logger.propagate = False
+    warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the user's terminal
+
+
+def skipped_resource_types() -> set[str]:
+    """Resource types the in-process emulator reported it did not create (empty for a remote one)."""
+    return set(GAPS.skipped)
 
 
 @dataclass
@@ -49,7 +80,7 @@ class Emulator:
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - moto is a dependency
             raise FuelflowError("the local emulator needs moto[server]", "pip install 'moto[server]'") from exc
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the user's terminal
+        quiet_moto()
         if not self.port:
             self.port = free_port(self.host)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
@@ -65,7 +96,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's reset API)."""
         req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=10):  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(req, timeout=10):
             pass
 
     def __enter__(self) -> Emulator:
@@ -79,7 +110,7 @@ class Emulator:
 def is_reachable(endpoint_url: str, timeout: float = 2.0) -> bool:
     """True when something answers HTTP at `endpoint_url`."""
     try:
-        with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}/moto-api/", timeout=timeout):  # noqa: S310
+        with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}/moto-api/", timeout=timeout):
             return True
     except urllib.error.HTTPError:
         return True  # it answered, just not with 200: a server is there

@@ -67,7 +67,7 @@ class Ui:
         self.out.print(f"# {title}", markup=False)
         self.out.print("\t".join(columns), markup=False)
         for r in rows:
-            self.out.print("\t".join("" if v is None else str(v) for v in r), markup=False)
+            self.out.print("\t".join("" if v is None else str(v).replace("\n", "; ") for v in r), markup=False)
 
     def confirm(self, question: str, expected: str | None = None) -> bool:
         """Ask on a terminal. With `expected`, the user must type it exactly (destructive actions)."""

@@ -1,0 +1,329 @@
+"""plan, diff, deploy, destroy, status, outputs: the stack commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from fuelflow.aws import AwsContext
+from fuelflow.commands.common import (
+    engine_option,
+    env_option,
+    load_env,
+    open_target,
+    output_option,
+    pass_ui,
+    project_dir_of,
+    target_options,
+)
+from fuelflow.config import Environment
+from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
+from fuelflow.errors import ExitCode, FuelflowError, InputError
+from fuelflow.output import Ui
+from fuelflow.plan import Plan, build_plan
+
+stack_option = click.option("--stack", "-s", "stacks", multiple=True, metavar="PART",
+                            help="Act only on this stack part (network, iam, s3, ec2, rds); repeatable.")
+
+
+def _engine(aws: AwsContext, ui: Ui) -> Engine:
+    return Engine(aws.client, ui.progress, PollConfig.local() if aws.is_local else PollConfig())
+
+
+def _plan(ctx: click.Context, env_name: str, stacks: tuple[str, ...], region: str | None) -> tuple[Environment, Plan]:
+    env = load_env(ctx, env_name)
+    return env, build_plan(project_dir_of(ctx), env, stacks, region)
+
+
+def _ephemeral(aws: AwsContext) -> bool:
+    """True when the target is the emulator this very command started: nothing in it outlives us."""
+    return aws.emulator is not None
+
+
+def _confirm(ui: Ui, aws: AwsContext, yes: bool, question: str) -> None:
+    """Ask once on a terminal; without a terminal, --yes is required (except in a throwaway emulator)."""
+    if yes or _ephemeral(aws):
+        return
+    if not ui.interactive:
+        raise InputError("this change needs confirmation and there is no terminal to ask on", "add --yes")
+    if not ui.confirm(question):
+        raise FuelflowError("nothing was changed (declined)", exit_code=ExitCode.DECLINED)
+
+
+def _show_changes(ui: Ui, previews: list[StackChanges]) -> None:
+    for p in previews:
+        if p.kind == "none":
+            ui.progress(f"{p.stack}: no changes ({p.note})")
+            continue
+        ui.progress(f"{p.stack}: {p.kind} ({len(p.changes)} resources){' - ' + p.note if p.note else ''}")
+        for c in p.changes:
+            ui.progress(f"    {c.describe()}")
+    destructive = [f"{p.stack}/{c.logical_id}" for p in previews for c in p.changes if c.destructive]
+    if destructive:
+        ui.warn(f"these changes delete or replace resources (data in them is lost): {', '.join(destructive)}")
+
+
+def _emulator_notes(aws: AwsContext) -> list[str]:
+    """Be honest about what the embedded emulator skipped (it reports CREATE_COMPLETE regardless)."""
+    from fuelflow.emulator import skipped_resource_types
+
+    skipped = sorted(skipped_resource_types()) if aws.emulator is not None else []
+    if not skipped:
+        return []
+    return [f"the local emulator does not model {', '.join(skipped)}: it skipped them although the stacks "
+            "report complete (cfn-lint and checkov check them; on AWS they are created)"]
+
+
+def _outputs_rows(results: list[StackResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        outputs = "\n".join(f"{k} = {v}" for k, v in sorted(r.outputs.items()))
+        detail = r.reason + (f" [{r.failed_resource}]" if r.failed_resource else "")
+        rows.append([r.stack, r.action, r.status, f"{r.seconds:.1f}s" if r.seconds else "", outputs or detail])
+    return rows
+
+
+def _print_report(ui: Ui, title: str, report: Report, extra: dict[str, Any] | None = None) -> None:
+    if ui.output == "json":
+        ui.json({**report.to_dict(), **(extra or {})})
+        return
+    ui.table(title, ["stack", "action", "status", "time", "outputs / reason"], _outputs_rows(report.results))
+    for r in report.retained:
+        ui.info(f"retained: {r}")
+    for s in report.snapshots:
+        ui.info(f"final snapshot: {s}")
+    for n in report.notes:
+        ui.info(f"note: {n}")
+    verdict = "done" if report.ok else "FAILED"
+    ui.info(f"{verdict} in {report.seconds:.1f}s")
+
+
+@click.command("plan")
+@env_option
+@stack_option
+@click.option("--region", default=None, help="Region; default: the environment file's region.")
+@output_option
+@pass_ui
+@click.pass_context
+def plan_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], region: str | None, ui: Ui, output: str) -> None:
+    """Show the deployment plan: stacks, waves (derived from Export/ImportValue) and parameters.
+
+    Reads only local files; calls nothing.
+    """
+    _, plan = _plan(ctx, env, stacks, region)
+    if ui.output == "json":
+        ui.json(plan.to_dict())
+        return
+    for i, wave in enumerate(plan.to_dict()["waves"], 1):
+        ui.info(f"wave {i}: {', '.join(wave)}")
+    rows = [[sp.name, sp.template.path.name, ", ".join(sp.depends_on) or "-",
+             "\n".join(f"{k}={v}" for k, v in sp.parameters.items())] for sp in plan.ordered()]
+    ui.table(f"plan for {plan.env.name} ({plan.env.region})", ["stack", "template", "imports from", "parameters"], rows)
+
+
+@click.command("diff")
+@env_option
+@stack_option
+@target_options
+@output_option
+@pass_ui
+@click.pass_context
+def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
+             region: str | None, endpoint_url: str | None, ui: Ui, output: str) -> None:
+    """Show what deploy would change (change sets; nothing is executed)."""
+    environment, plan = _plan(ctx, env, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    engine = _engine(aws, ui)
+    states = engine.check_states(plan, replace_failed=True)
+    previews = engine.preview(plan, states)
+    engine.discard(previews)
+    if ui.output == "json":
+        ui.json({"environment": environment.name, "stacks": [p.to_dict() for p in previews]})
+        return
+    rows = []
+    for p in previews:
+        rows.append([p.stack, p.kind, "\n".join(c.describe() for c in p.changes) or p.note])
+    ui.table(f"changes for {environment.name}", ["stack", "kind", "changes"], rows)
+    if all(p.kind == "none" for p in previews):
+        ui.info("no changes")
+
+
+@click.command("deploy")
+@env_option
+@stack_option
+@target_options
+@engine_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--replace-failed", is_flag=True,
+              help="Delete and recreate stacks left in ROLLBACK_COMPLETE by an earlier failed create.")
+@output_option
+@pass_ui
+@click.pass_context
+def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
+               region: str | None, endpoint_url: str | None, engine: str, yes: bool, replace_failed: bool,
+               ui: Ui, output: str) -> None:
+    """Deploy an environment: preview every stack's changes, confirm, then apply them.
+
+    Stacks run as soon as the stacks they import from are complete; a failure stops only its
+    dependents. Exit 1 if any stack fails. With --target local (default) and no --endpoint-url the
+    embedded emulator is started for this command and gone when it ends.
+    """
+    environment = load_env(ctx, env)
+    if engine == "terraform":
+        _terraform(ctx, "deploy", environment, target, profile, region, endpoint_url, ui, yes=yes)
+        return
+    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    eng = _engine(aws, ui)
+    states = eng.check_states(plan, replace_failed)
+    ui.progress(f"deploying {environment.name} to {aws.endpoint_url or 'AWS'} ({aws.region}): "
+                + " -> ".join("[" + ", ".join(w) + "]" for w in plan.to_dict()["waves"]))
+    previews = eng.preview(plan, states)
+    _show_changes(ui, previews)
+    if any(p.kind != "none" for p in previews):
+        try:
+            _confirm(ui, aws, yes, f"Deploy these changes to {environment.name}?")
+        except FuelflowError:
+            eng.discard(previews)
+            raise
+    report = eng.deploy(plan, previews, states)
+    report.notes.extend(_emulator_notes(aws))
+    _print_report(ui, f"{environment.name} stacks", report)
+    if not report.ok:
+        raise FuelflowError(f"deploy of {environment.name} failed: "
+                            + "; ".join(f"{r.stack} {r.action}" for r in report.results if not r.ok),
+                            "see the failing resource and reason above")
+
+
+@click.command("destroy")
+@env_option
+@stack_option
+@target_options
+@engine_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (not enough for stateful resources).")
+@click.option("--force", is_flag=True, help="Required for prod and whenever a database or other stateful "
+              "resource would be deleted.")
+@click.option("--confirm", "confirm_name", default=None, metavar="ENV",
+              help="With --force and no terminal: the environment name, typed as confirmation.")
+@output_option
+@pass_ui
+@click.pass_context
+def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
+                region: str | None, endpoint_url: str | None, engine: str, yes: bool, force: bool,
+                confirm_name: str | None, ui: Ui, output: str) -> None:
+    """Delete an environment's stacks, dependents first.
+
+    Refuses while another stack still imports one of their exports. Buckets are retained
+    (DeletionPolicy Retain) and reported; the database is deleted after a final snapshot, so it
+    needs --force and a typed confirmation, as does anything in prod.
+    """
+    environment = load_env(ctx, env)
+    if engine == "terraform":
+        _terraform(ctx, "destroy", environment, target, profile, region, endpoint_url, ui, yes=yes, force=force,
+                   confirm_name=confirm_name)
+        return
+    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    eng = _engine(aws, ui)
+    existing = eng.destroy_checks(plan)
+    if not existing:
+        ui.info(f"nothing to destroy: no stack of {environment.name} is deployed")
+        if ui.output == "json":
+            ui.json({"ok": True, "stacks": [], "retained": [], "snapshots": [], "notes": ["nothing deployed"]})
+        return
+    stateful = eng.stateful_in(plan, existing)
+    order = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
+    ui.progress(f"will delete, in this order: {', '.join(order)}")
+    for stack, lid, rtype, policy in stateful:
+        fate = "kept (retained)" if policy.startswith("Retain") else "DELETED after a final snapshot"
+        ui.progress(f"    {stack}/{lid} ({rtype}): {fate}")
+    _guard_destroy(ui, environment, aws, yes, force, confirm_name,
+                   deletes_data=any(p == "Snapshot" for *_, p in stateful))
+    report = eng.destroy(plan, existing)
+    _print_report(ui, f"{environment.name} destroyed", report)
+    if not report.ok:
+        raise FuelflowError(f"destroy of {environment.name} failed", "see the failing resource and reason above")
+
+
+def _guard_destroy(ui: Ui, env: Environment, aws: AwsContext, yes: bool, force: bool, confirm_name: str | None,
+                   deletes_data: bool) -> None:
+    """prod, or data deleted: --force and the environment's name typed. Otherwise a y/N question."""
+    if not (env.is_prod or deletes_data):
+        _confirm(ui, aws, yes, f"Destroy {env.name}?")
+        return
+    why = "prod" if env.is_prod else "a database would be deleted (after its final snapshot)"
+    if not force:
+        raise InputError(f"refusing to destroy {env.name}: {why}", f"add --force (you will be asked to type {env.name})")
+    if confirm_name is not None:
+        if confirm_name != env.name:
+            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
+                             f"pass --confirm {env.name}")
+        return
+    if not ui.interactive:
+        raise InputError(f"destroying {env.name} needs a typed confirmation and there is no terminal",
+                         f"add --confirm {env.name}")
+    if not ui.confirm(f"This deletes {env.name} ({why}).", expected=env.name):
+        raise FuelflowError("nothing was deleted (confirmation did not match)", exit_code=ExitCode.DECLINED)
+
+
+@click.command("status")
+@env_option
+@stack_option
+@target_options
+@engine_option
+@output_option
+@pass_ui
+@click.pass_context
+def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
+               region: str | None, endpoint_url: str | None, engine: str, ui: Ui, output: str) -> None:
+    """Show each stack's status (NOT_DEPLOYED when absent)."""
+    environment = load_env(ctx, env)
+    if engine == "terraform":
+        _terraform(ctx, "status", environment, target, profile, region, endpoint_url, ui)
+        return
+    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    results = _engine(aws, ui).status(plan)
+    if ui.output == "json":
+        ui.json({"environment": environment.name,
+                 "stacks": [{"stack": r.stack, "status": r.status, "reason": r.reason} for r in results]})
+        return
+    ui.table(f"{environment.name} status", ["stack", "status", "reason"], [[r.stack, r.status, r.reason] for r in results])
+
+
+@click.command("outputs")
+@env_option
+@stack_option
+@target_options
+@engine_option
+@output_option
+@pass_ui
+@click.pass_context
+def outputs_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
+                region: str | None, endpoint_url: str | None, engine: str, ui: Ui, output: str) -> None:
+    """Print the deployed stacks' outputs (`--output json` for scripts)."""
+    environment = load_env(ctx, env)
+    if engine == "terraform":
+        _terraform(ctx, "outputs", environment, target, profile, region, endpoint_url, ui)
+        return
+    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    results = [r for r in _engine(aws, ui).status(plan) if r.action == "present"]
+    if ui.output == "json":
+        ui.json({r.stack: r.outputs for r in results})
+        return
+    rows = [[r.stack, k, v] for r in results for k, v in sorted(r.outputs.items())]
+    ui.table(f"{environment.name} outputs", ["stack", "output", "value"], rows)
+
+
+def _terraform(ctx: click.Context, action: str, env: Environment, target: str, profile: str | None,
+               region: str | None, endpoint_url: str | None, ui: Ui, **kwargs: Any) -> None:
+    """--engine terraform: the same commands, carried out by fuelflow.terraform."""
+    from fuelflow import terraform
+
+    aws = open_target(env, target, profile, region, endpoint_url, ui)
+    terraform.run_engine_command(action, env, aws, project_dir_of(ctx), ui, **kwargs)
+
+
+COMMANDS = [plan_cmd, diff_cmd, deploy_cmd, destroy_cmd, status_cmd, outputs_cmd]

@@ -1,0 +1,604 @@
+"""The deploy engine's second half: carry a Plan out with change sets (deploy, diff, destroy).
+
+- Stack states are checked before anything changes (busy, failed, ROLLBACK_COMPLETE).
+- Changes are previewed (add / modify / remove, replacement called out) and confirmed once.
+- Stacks start as soon as what they import is complete, so independent stacks run concurrently
+  and the wall time approaches the graph's critical path.
+- A failed stack stops its dependents only; the failing resource and AWS's reason are reported.
+- Throttling is absorbed by botocore's adaptive retries (aws.RETRY_CONFIG); polling backs off.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import botocore.exceptions
+from cfnlint.decode import decode_str
+
+from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
+from fuelflow.plan import Plan, StackPlan
+from fuelflow.templates import find_imports, resolve_name
+
+ClientFactory = Callable[[str], Any]
+Progress = Callable[[str], None]
+
+CAPABILITIES = ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+NO_CHANGE_REASONS = ("didn't contain changes", "No updates are to be performed", "no changes")
+BUSY = "_IN_PROGRESS"
+TERMINAL_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+UPDATABLE = TERMINAL_OK | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
+
+
+@dataclass(frozen=True)
+class PollConfig:
+    """How often to look at a stack while it works: start fast, back off, give up after `timeout`."""
+
+    initial: float = 2.0
+    factor: float = 1.5
+    maximum: float = 15.0
+    timeout: float = 3 * 3600
+
+    @classmethod
+    def local(cls) -> PollConfig:
+        return cls(initial=0.05, factor=1.5, maximum=1.0, timeout=600)
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One line of a change set."""
+
+    action: str  # Add | Modify | Remove | Import | Dynamic
+    logical_id: str
+    resource_type: str
+    replacement: str | None = None  # True | False | Conditional (Modify only)
+    physical_id: str | None = None
+
+    @property
+    def destructive(self) -> bool:
+        return self.action == "Remove" or self.replacement in ("True", "Conditional")
+
+    def describe(self) -> str:
+        text = f"{self.action:<6} {self.logical_id} ({self.resource_type})"
+        if self.replacement == "True":
+            text += "  REPLACEMENT: the resource is deleted and created anew"
+        elif self.replacement == "Conditional":
+            text += "  may be REPLACED"
+        return text
+
+
+@dataclass
+class StackChanges:
+    """What deploying one stack would do."""
+
+    stack: str
+    kind: str  # create | update | none
+    changes: list[ResourceChange] = field(default_factory=list)
+    change_set: str | None = None  # ARN of a prepared change set
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "kind": self.kind,
+            "note": self.note,
+            "changes": [c.__dict__ for c in self.changes],
+        }
+
+
+@dataclass
+class StackResult:
+    """How a stack ended up."""
+
+    stack: str
+    action: str  # created | updated | unchanged | failed | skipped | deleted | absent | retained...
+    status: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    reason: str = ""
+    failed_resource: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.action not in ("failed", "skipped")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Report:
+    """The result of a deploy or destroy."""
+
+    results: list[StackResult]
+    seconds: float
+    retained: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "stacks": [r.to_dict() for r in self.results],
+            "retained": self.retained,
+            "snapshots": self.snapshots,
+            "notes": self.notes,
+        }
+
+
+class StackFailed(DeployError):
+    """A stack operation ended in a failed or rolled-back state."""
+
+    def __init__(self, stack: str, status: str, reason: str, resource: str = "") -> None:
+        where = f" at {resource}" if resource else ""
+        super().__init__(f"{stack} ended {status}{where}: {reason}")
+        self.stack, self.status, self.reason, self.resource = stack, status, reason, resource
+
+
+def _error_code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _error_message(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+class Engine:
+    """Carries plans out against one CloudFormation endpoint."""
+
+    def __init__(self, clients: ClientFactory, progress: Progress | None = None,
+                 poll: PollConfig | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.cfn = clients("cloudformation")
+        self._clients = clients
+        self.progress = progress or (lambda _m: None)
+        self.poll = poll or PollConfig()
+        self.sleep = sleep
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------------------------- reading
+
+    def describe(self, stack: str) -> dict[str, Any] | None:
+        """The stack's description, or None when it does not exist (or was deleted)."""
+        try:
+            stacks = self.cfn.describe_stacks(StackName=stack)["Stacks"]
+        except botocore.exceptions.ClientError as exc:
+            if "does not exist" in _error_message(exc):
+                return None
+            raise
+        if not stacks or stacks[0]["StackStatus"] == "DELETE_COMPLETE":
+            return None
+        result: dict[str, Any] = stacks[0]
+        return result
+
+    @staticmethod
+    def outputs_of(description: dict[str, Any] | None) -> dict[str, str]:
+        return {o["OutputKey"]: o["OutputValue"] for o in (description or {}).get("Outputs", []) or []}
+
+    def status(self, plan: Plan) -> list[StackResult]:
+        """Each selected stack's status (absent when not deployed)."""
+        out = []
+        for sp in plan.ordered():
+            d = self.describe(sp.name)
+            if d is None:
+                out.append(StackResult(sp.name, "absent", "NOT_DEPLOYED"))
+            else:
+                out.append(StackResult(sp.name, "present", d["StackStatus"], self.outputs_of(d),
+                                       reason=d.get("StackStatusReason", "") or ""))
+        return out
+
+    # ----------------------------------------------------------------------------------- checks
+
+    def check_states(self, plan: Plan, replace_failed: bool) -> dict[str, dict[str, Any] | None]:
+        """Describe every selected stack and refuse (before changing anything) when one cannot be deployed."""
+        states: dict[str, dict[str, Any] | None] = {}
+        for sp in plan.ordered():
+            d = self.describe(sp.name)
+            states[sp.name] = d
+            if d is None:
+                continue
+            status = d["StackStatus"]
+            if status == "ROLLBACK_COMPLETE" and not replace_failed:
+                raise InputError(
+                    f"{sp.name} is in ROLLBACK_COMPLETE (an earlier create failed; it cannot be updated)",
+                    "run again with --replace-failed to delete and recreate it (it holds no resources)")
+            if status.endswith(BUSY) and status != "REVIEW_IN_PROGRESS":
+                raise InputError(f"{sp.name} is busy ({status})", "wait for the running operation to finish")
+            if status.endswith("_FAILED"):
+                raise InputError(
+                    f"{sp.name} is in {status}: {d.get('StackStatusReason', '')}".rstrip(": "),
+                    "repair it first (e.g. `aws cloudformation continue-update-rollback` or delete the stack)")
+        for name in plan.selected:
+            for dep in plan.stacks[name].depends_on:
+                if dep not in plan.selected and self.describe(dep) is None:
+                    raise InputError(f"{name} imports from {dep}, which is not deployed",
+                                     f"deploy {plan.stacks[dep].part} too (drop --stack, or add --stack "
+                                     f"{plan.stacks[dep].part})")
+        return states
+
+    # ----------------------------------------------------------------------------------- preview
+
+    def preview(self, plan: Plan, states: dict[str, dict[str, Any] | None]) -> list[StackChanges]:
+        """Prepare a change set for every stack that exists; list the template for new ones."""
+        return [self._preview_one(sp, states.get(sp.name)) for sp in plan.ordered()]
+
+    def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None) -> StackChanges:
+        if state is None or state["StackStatus"] in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
+            changes = [ResourceChange("Add", lid, str(res.get("Type")))
+                       for lid, res in sp.template.resources.items()]
+            note = "new stack" if state is None or state["StackStatus"] == "REVIEW_IN_PROGRESS" else \
+                "replaces the failed stack (ROLLBACK_COMPLETE)"
+            return StackChanges(sp.name, "create", changes, note=note)
+        if self._same_inputs(sp, state):
+            return StackChanges(sp.name, "none", note="template, parameters and tags unchanged")
+        arn, changes = self._create_change_set(sp, "UPDATE")
+        if arn is None:
+            return StackChanges(sp.name, "none", note="no changes")
+        return StackChanges(sp.name, "update", changes, change_set=arn)
+
+    def _same_inputs(self, sp: StackPlan, state: dict[str, Any]) -> bool:
+        """True when the deployed stack was made from exactly this template, parameters and tags."""
+        deployed_params = {p["ParameterKey"]: p.get("ParameterValue", "") for p in state.get("Parameters", []) or []}
+        if any(deployed_params.get(k) != v for k, v in sp.parameters.items()):
+            return False
+        deployed_tags = {t["Key"]: t["Value"] for t in state.get("Tags", []) or []}
+        if deployed_tags != sp.tags:
+            return False
+        try:
+            body = self.cfn.get_template(StackName=sp.name, TemplateStage="Original")["TemplateBody"]
+        except botocore.exceptions.ClientError:
+            return False
+        return isinstance(body, str) and body == sp.template.body
+
+    def _create_change_set(self, sp: StackPlan, kind: str) -> tuple[str | None, list[ResourceChange]]:
+        """Create and describe a change set; (None, []) when it holds no changes."""
+        name = f"fuelflow-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+        resp = self.cfn.create_change_set(
+            StackName=sp.name,
+            ChangeSetName=name,
+            ChangeSetType=kind,
+            TemplateBody=sp.template.body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sp.parameters.items()],
+            Tags=[{"Key": k, "Value": v} for k, v in sp.tags.items()],
+            Capabilities=CAPABILITIES,
+            Description=f"fuelflow deploy of {sp.name}",
+        )
+        arn: str = resp["Id"]
+        waiter = self.cfn.get_waiter("change_set_create_complete")
+        try:
+            waiter.wait(ChangeSetName=arn, StackName=sp.name,
+                        WaiterConfig={"Delay": max(self.poll.initial, 0.05), "MaxAttempts": 600})
+        except botocore.exceptions.WaiterError as exc:
+            last = exc.last_response or {}
+            reason = str(last.get("StatusReason", "")) if isinstance(last, dict) else ""
+            if any(r.lower() in reason.lower() for r in NO_CHANGE_REASONS):
+                self._delete_change_set(arn, sp.name)
+                return None, []
+            raise DeployError(f"{sp.name}: the change set could not be created: {reason or exc}",
+                              "fix the template or parameters (run `fuelflow validate`)") from exc
+        changes: list[ResourceChange] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ChangeSetName": arn, "StackName": sp.name}
+            if token:
+                kwargs["NextToken"] = token
+            page = self.cfn.describe_change_set(**kwargs)
+            for ch in page.get("Changes", []):
+                rc = ch.get("ResourceChange", {})
+                changes.append(ResourceChange(
+                    action=rc.get("Action", "?"),
+                    logical_id=rc.get("LogicalResourceId", "?"),
+                    resource_type=rc.get("ResourceType", "?"),
+                    replacement=rc.get("Replacement") if rc.get("Action") == "Modify" else None,
+                    physical_id=rc.get("PhysicalResourceId"),
+                ))
+            token = page.get("NextToken")
+            if not token:
+                break
+        if not changes and kind == "UPDATE":
+            self._delete_change_set(arn, sp.name)
+            return None, []
+        return arn, changes
+
+    def _delete_change_set(self, arn: str, stack: str) -> None:
+        try:
+            self.cfn.delete_change_set(ChangeSetName=arn, StackName=stack)
+        except botocore.exceptions.ClientError:
+            pass  # already gone; nothing to clean up
+
+    def discard(self, previews: Iterable[StackChanges]) -> None:
+        """Delete prepared change sets (the user declined, or this was only a diff)."""
+        for p in previews:
+            if p.change_set:
+                self._delete_change_set(p.change_set, p.stack)
+
+    # ----------------------------------------------------------------------------------- deploy
+
+    def deploy(self, plan: Plan, previews: list[StackChanges],
+               states: dict[str, dict[str, Any] | None]) -> Report:
+        """Carry out the previewed changes, each stack as soon as its dependencies are complete."""
+        start = time.monotonic()
+        by_stack = {p.stack: p for p in previews}
+        selected = [sp.name for sp in plan.ordered()]
+
+        def work(name: str) -> StackResult:
+            return self._deploy_one(plan.stacks[name], by_stack[name], states.get(name))
+
+        results = self._schedule(selected, lambda n: set(plan.stacks[n].depends_on) & set(selected), work)
+        return Report([results[n] for n in selected], time.monotonic() - start)
+
+    def _schedule(self, names: list[str], deps_of: Callable[[str], set[str]],
+                  work: Callable[[str], StackResult]) -> dict[str, StackResult]:
+        """Run `work` for each name once its dependencies succeeded; skip dependents of a failure."""
+        results: dict[str, StackResult] = {}
+        pending = list(names)
+        running: dict[Future[StackResult], str] = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+            while pending or running:
+                for name in list(pending):
+                    deps = deps_of(name)
+                    failed = [d for d in deps if d in results and not results[d].ok]
+                    if failed:
+                        pending.remove(name)
+                        results[name] = StackResult(name, "skipped", reason=f"{', '.join(sorted(failed))} failed")
+                        self._say(f"{name}: skipped, because {', '.join(sorted(failed))} failed")
+                    elif all(d in results for d in deps):
+                        pending.remove(name)
+                        running[pool.submit(work, name)] = name
+                if not running:
+                    continue
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    name = running.pop(fut)
+                    try:
+                        results[name] = fut.result()
+                    except StackFailed as exc:
+                        results[name] = StackResult(name, "failed", exc.status, reason=exc.reason,
+                                                    failed_resource=exc.resource)
+                        self._say(f"{name}: FAILED {exc.status}"
+                                  + (f" at {exc.resource}" if exc.resource else "") + f": {exc.reason}")
+                    except FuelflowError as exc:
+                        results[name] = StackResult(name, "failed", "ERROR", reason=exc.one_line())
+                        self._say(f"{name}: FAILED: {exc.one_line()}")
+                    except botocore.exceptions.ClientError as exc:
+                        results[name] = StackResult(name, "failed", _error_code(exc), reason=_error_message(exc))
+                        self._say(f"{name}: FAILED: {_error_code(exc)}: {_error_message(exc)}")
+        return results
+
+    def _deploy_one(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None) -> StackResult:
+        started = time.monotonic()
+        if preview.kind == "none":
+            d = self.describe(sp.name)
+            self._say(f"{sp.name}: no changes")
+            return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
+        if preview.kind == "create":
+            if state is not None and state["StackStatus"] == "ROLLBACK_COMPLETE":
+                self._say(f"{sp.name}: deleting the failed stack (ROLLBACK_COMPLETE) before creating it again")
+                self._delete_and_wait(sp.name)
+            self._say(f"{sp.name}: creating")
+            arn, _ = self._create_change_set(sp, "CREATE")
+        else:
+            self._say(f"{sp.name}: updating ({len(preview.changes)} changes)")
+            arn = preview.change_set
+        if arn is None:  # pragma: no cover - CREATE change sets always hold changes
+            raise DeployError(f"{sp.name}: the change set was empty", "check the template")
+        since = datetime.now(timezone.utc)
+        self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
+        final = self._wait(sp.name, since)
+        status = final["StackStatus"]
+        if status not in TERMINAL_OK:
+            resource, reason = self._first_failure(sp.name, since)
+            raise StackFailed(sp.name, status, reason or final.get("StackStatusReason", "") or "no reason given",
+                              resource)
+        action = "created" if preview.kind == "create" else "updated"
+        self._say(f"{sp.name}: {status} in {time.monotonic() - started:.1f}s")
+        return StackResult(sp.name, action, status, self.outputs_of(final), time.monotonic() - started)
+
+    def _wait(self, stack: str, since: datetime, deleting: bool = False) -> dict[str, Any]:
+        """Poll until the stack leaves *_IN_PROGRESS, printing its new events; back off as it runs."""
+        delay = self.poll.initial
+        deadline = time.monotonic() + self.poll.timeout
+        seen: set[str] = set()
+        while True:
+            d = self.describe(stack)
+            self._print_events(stack, since, seen)
+            if d is None:
+                if deleting:
+                    return {"StackStatus": "DELETE_COMPLETE"}
+                raise StackFailed(stack, "DELETED", "the stack disappeared while it was being deployed")
+            if not d["StackStatus"].endswith(BUSY):
+                return d
+            if time.monotonic() > deadline:
+                raise DeployError(f"{stack} still {d['StackStatus']} after {self.poll.timeout:.0f}s",
+                                  "check the stack in the console; the operation is still running there")
+            self.sleep(delay)
+            delay = min(delay * self.poll.factor, self.poll.maximum)
+
+    def _events(self, stack: str, since: datetime) -> list[dict[str, Any]]:
+        """Events newer than `since`, oldest first."""
+        events: list[dict[str, Any]] = []
+        try:
+            for page in self.cfn.get_paginator("describe_stack_events").paginate(StackName=stack):
+                for e in page.get("StackEvents", []):
+                    ts = e.get("Timestamp")
+                    if isinstance(ts, datetime) and ts.tzinfo is None:
+                        ts = ts.replace(tzinfo=timezone.utc)
+                    if isinstance(ts, datetime) and ts < since.replace(microsecond=0):
+                        return list(reversed(events))
+                    events.append(e)
+        except botocore.exceptions.ClientError:
+            pass  # the stack is gone (deleted): no more events
+        return list(reversed(events))
+
+    def _print_events(self, stack: str, since: datetime, seen: set[str]) -> None:
+        for e in self._events(stack, since):
+            eid = e.get("EventId", "")
+            if eid in seen:
+                continue
+            seen.add(eid)
+            if e.get("LogicalResourceId") == stack:
+                continue  # the stack's own status is reported by the engine
+            reason = f" - {e['ResourceStatusReason']}" if e.get("ResourceStatusReason") else ""
+            self._say(f"{stack}: {e.get('ResourceStatus')} {e.get('LogicalResourceId')} "
+                      f"({e.get('ResourceType')}){reason}")
+
+    def _first_failure(self, stack: str, since: datetime) -> tuple[str, str]:
+        """The first resource that failed, and AWS's reason (what the user needs to fix)."""
+        for e in self._events(stack, since):
+            if str(e.get("ResourceStatus", "")).endswith("_FAILED") and e.get("LogicalResourceId") != stack:
+                return f"{e.get('LogicalResourceId')} ({e.get('ResourceType')})", str(e.get("ResourceStatusReason", ""))
+        return "", ""
+
+    def _say(self, message: str) -> None:
+        with self._lock:
+            self.progress(message)
+
+    # ----------------------------------------------------------------------------------- destroy
+
+    def _delete_and_wait(self, stack: str) -> None:
+        since = datetime.now(timezone.utc)
+        self.cfn.delete_stack(StackName=stack)
+        final = self._wait(stack, since, deleting=True)
+        if final["StackStatus"] != "DELETE_COMPLETE":
+            resource, reason = self._first_failure(stack, since)
+            raise StackFailed(stack, final["StackStatus"], reason or final.get("StackStatusReason", ""), resource)
+
+    def importers(self, export_name: str) -> list[str]:
+        """Stacks that import `export_name` (ListImports; an export nobody imports is an empty list)."""
+        names: list[str] = []
+        try:
+            for page in self.cfn.get_paginator("list_imports").paginate(ExportName=export_name):
+                names.extend(page.get("Imports", []))
+        except botocore.exceptions.ClientError as exc:
+            if "is not imported by any stack" in _error_message(exc):
+                return []
+            raise
+        return names
+
+    def destroy_checks(self, plan: Plan) -> dict[str, dict[str, Any]]:
+        """Refuse to delete an export still imported from outside the set; return the stacks that exist."""
+        existing = {sp.name: d for sp in plan.ordered() if (d := self.describe(sp.name)) is not None}
+        for name, d in existing.items():
+            for out in d.get("Outputs", []) or []:
+                export = out.get("ExportName")
+                if not export:
+                    continue
+                outside = sorted(set(self._importers_or_scan(export, plan)) - set(existing))
+                if outside:
+                    raise InputError(f"{name} exports {export}, still imported by {', '.join(outside)}",
+                                     "destroy those stacks first, or include them (drop --stack)")
+        return existing
+
+    def _importers_or_scan(self, export_name: str, plan: Plan) -> list[str]:
+        try:
+            return self.importers(export_name)
+        except botocore.exceptions.ClientError as exc:
+            if _error_code(exc) not in ("NotImplemented", "InternalFailure", "InvalidAction", "500"):
+                raise
+        # The emulator does not implement ListImports: read every live stack's template instead.
+        importers: list[str] = []
+        for page in self.cfn.get_paginator("describe_stacks").paginate():
+            for st in page.get("Stacks", []):
+                if st["StackStatus"] == "DELETE_COMPLETE":
+                    continue
+                body = self.cfn.get_template(StackName=st["StackName"])["TemplateBody"]
+                data = body if isinstance(body, dict) else decode_str(body)[0] or {}
+                variables = {p["ParameterKey"]: p.get("ParameterValue", "") for p in st.get("Parameters", []) or []}
+                variables["AWS::StackName"] = st["StackName"]
+                for expr in find_imports(data):
+                    try:
+                        if resolve_name(expr, variables, st["StackName"]) == export_name:
+                            importers.append(st["StackName"])
+                    except InputError:
+                        continue
+        return importers
+
+    def stateful_in(self, plan: Plan, existing: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(stack, logical id, type, policy) of live resources whose data outlives the delete."""
+        out = []
+        for name in existing:
+            stateful = plan.stacks[name].template.stateful_resources()
+            if not stateful:
+                continue
+            for r in self.cfn.describe_stack_resources(StackName=name).get("StackResources", []):
+                lid = r["LogicalResourceId"]
+                if lid in stateful:
+                    out.append((name, lid, r["ResourceType"], stateful[lid]))
+        return out
+
+    def destroy(self, plan: Plan, existing: dict[str, dict[str, Any]]) -> Report:
+        """Delete the existing selected stacks, dependents first, independent ones concurrently."""
+        start = time.monotonic()
+        names = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
+        physical: dict[str, list[dict[str, Any]]] = {
+            n: self.cfn.describe_stack_resources(StackName=n).get("StackResources", []) for n in names
+        }
+
+        def deps_of(name: str) -> set[str]:  # a stack may go once everything that imports it is gone
+            return set(plan.graph.dependents(name)) & set(names)
+
+        def work(name: str) -> StackResult:
+            t0 = time.monotonic()
+            self._say(f"{name}: deleting")
+            self._delete_and_wait(name)
+            self._say(f"{name}: DELETE_COMPLETE in {time.monotonic() - t0:.1f}s")
+            return StackResult(name, "deleted", "DELETE_COMPLETE", seconds=time.monotonic() - t0)
+
+        results = self._schedule(names, deps_of, work)
+        report = Report([results[n] for n in names], time.monotonic() - start)
+        self._report_kept(plan, physical, report)
+        for sp in plan.ordered():
+            if sp.name not in existing:
+                report.results.append(StackResult(sp.name, "absent", "NOT_DEPLOYED"))
+        return report
+
+    def _report_kept(self, plan: Plan, physical: dict[str, list[dict[str, Any]]], report: Report) -> None:
+        """Say what outlived the delete: retained buckets (checked, not assumed) and final snapshots."""
+        for name, resources in physical.items():
+            stateful = plan.stacks[name].template.stateful_resources()
+            for r in resources:
+                lid, pid, rtype = r["LogicalResourceId"], r.get("PhysicalResourceId", ""), r["ResourceType"]
+                if lid not in stateful or not pid:
+                    continue
+                if rtype == "AWS::S3::Bucket":
+                    if self._bucket_exists(pid):
+                        report.retained.append(f"s3://{pid} ({name}/{lid}, DeletionPolicy {stateful[lid]})")
+                    else:
+                        report.notes.append(f"{pid}: DeletionPolicy {stateful[lid]} but the bucket is gone "
+                                            "(the target did not honour it)")
+                elif rtype == "AWS::RDS::DBInstance":
+                    snaps = self._snapshots_of(pid)
+                    if snaps:
+                        report.snapshots.extend(snaps)
+                    else:
+                        report.notes.append(f"{pid}: no final snapshot found (DeletionPolicy {stateful[lid]}); "
+                                            "the local emulator does not take one")
+                else:
+                    report.retained.append(f"{pid} ({rtype}, {name}/{lid}, DeletionPolicy {stateful[lid]})")
+
+    def _bucket_exists(self, bucket: str) -> bool:
+        try:
+            self._clients("s3").head_bucket(Bucket=bucket)
+            return True
+        except botocore.exceptions.ClientError:
+            return False
+
+    def _snapshots_of(self, db: str) -> list[str]:
+        try:
+            snaps = self._clients("rds").describe_db_snapshots(DBInstanceIdentifier=db).get("DBSnapshots", [])
+        except botocore.exceptions.ClientError:
+            return []
+        return [s["DBSnapshotIdentifier"] for s in snaps]
+
+
+def exit_code_of(report: Report) -> ExitCode:
+    return ExitCode.OK if report.ok else ExitCode.FAILED

@@ -1,0 +1,137 @@
+"""CloudFormation templates of a project: loaded with cfn-lint's loader, with what the tool needs to know
+about each (the stack part it belongs to, parameters it declares, exports it defines, imports it uses)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode_str
+
+from fuelflow.errors import InputError
+
+TEMPLATE_DIR = "cloudformation"
+_SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """One template file. `part` is the file name up to the first '-' (`iam-roles.yaml` -> `iam`)."""
+
+    part: str
+    path: Path
+    body: str
+    data: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        return dict(self.data.get("Parameters") or {})
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return dict(self.data.get("Resources") or {})
+
+    def exports(self) -> dict[str, Any]:
+        """Output name -> the export-name expression."""
+        out: dict[str, Any] = {}
+        for name, output in (self.data.get("Outputs") or {}).items():
+            export = (output or {}).get("Export")
+            if export and "Name" in export:
+                out[name] = export["Name"]
+        return out
+
+    def imports(self) -> list[Any]:
+        """Every `Fn::ImportValue` argument in the template (resources, outputs, conditions)."""
+        return find_imports(self.data)
+
+    def stateful_resources(self) -> dict[str, str]:
+        """Logical id -> DeletionPolicy for resources whose data outlives a delete (Retain/Snapshot)."""
+        return {
+            lid: str(res.get("DeletionPolicy"))
+            for lid, res in self.resources.items()
+            if str(res.get("DeletionPolicy")) in ("Retain", "Snapshot", "RetainExceptOnCreate")
+        }
+
+
+def find_imports(node: Any) -> list[Any]:
+    """Every `Fn::ImportValue` argument below `node`."""
+    found: list[Any] = []
+    _walk_imports(node, found)
+    return found
+
+
+def _walk_imports(node: Any, found: list[Any]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Fn::ImportValue":
+                found.append(value)
+            else:
+                _walk_imports(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _walk_imports(item, found)
+
+
+def part_of(path: Path) -> str:
+    return path.stem.split("-")[0]
+
+
+def load_template(path: Path) -> Template:
+    """Parse one template with cfn-lint's decoder (it understands the short-form tags)."""
+    try:
+        body = path.read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read template {path}: {exc.strerror}", "check the file exists and is readable") from exc
+    data, matches = decode_str(body)
+    if data is None or matches:
+        detail = matches[0].message if matches else "empty document"
+        raise InputError(f"{path}: template does not parse: {detail}", "fix the YAML (run `fuelflow validate`)")
+    if not isinstance(data.get("Resources"), dict):
+        raise InputError(f"{path}: template has no Resources section", "add the resources the stack creates")
+    return Template(part=part_of(path), path=path, body=body, data=data)
+
+
+def discover_templates(project_dir: Path) -> list[Template]:
+    """All templates in `<project>/cloudformation/*.yaml`, one per part."""
+    folder = project_dir / TEMPLATE_DIR
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml"), *folder.glob("*.json")])
+    if not paths:
+        raise InputError(f"no CloudFormation templates in {folder}",
+                         "run from the project directory or pass --project-dir")
+    templates = [load_template(p) for p in paths]
+    seen: dict[str, Path] = {}
+    for t in templates:
+        if t.part in seen:
+            raise InputError(f"{t.path} and {seen[t.part]} are both stack part {t.part!r}",
+                             "give each template its own first word")
+        seen[t.part] = t.path
+    return templates
+
+
+def resolve_name(expr: Any, variables: dict[str, str], where: str) -> str:
+    """Evaluate an export/import name expression: a string, `Fn::Sub` (string or [string, vars]) or
+    `Fn::Join`, with parameters and pseudo parameters known before deployment."""
+    if isinstance(expr, str):
+        return expr
+    if isinstance(expr, dict) and len(expr) == 1:
+        (fn, arg), = expr.items()
+        if fn == "Fn::Sub":
+            text, local = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            names = {**variables, **{k: resolve_name(v, variables, where) for k, v in local.items()}}
+
+            def sub(m: re.Match[str]) -> str:
+                key = m.group(1)
+                if key not in names:
+                    raise InputError(f"{where}: cannot resolve ${{{key}}} in an export/import name",
+                                     "use only parameters and AWS::StackName / AWS::Region / AWS::AccountId")
+                return names[key]
+
+            return _SUB_VAR.sub(sub, text)
+        if fn == "Ref" and isinstance(arg, str) and arg in variables:
+            return variables[arg]
+        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            return str(arg[0]).join(resolve_name(x, variables, where) for x in arg[1])
+    raise InputError(f"{where}: export/import name {expr!r} cannot be resolved before deployment",
+                     "build it with Fn::Sub from parameters and pseudo parameters")
