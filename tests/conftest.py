@@ -30,3 +30,14 @@ def emulator() -> Iterator[Emulator]:
 def aws(emulator: Emulator) -> AwsContext:
     """A boto3 context pointed at the shared emulator (us-east-1)."""
     return connect(Target(kind="local", endpoint_url=emulator.endpoint_url), "us-east-1")
+
+
+@pytest.fixture(scope="module")
+def fresh_emulator(emulator: Emulator) -> Emulator:
+    """The shared emulator, emptied first: for modules that deploy a whole environment.
+
+    moto keeps one global state per process, so whole-environment tests (CloudFormation, Terraform)
+    would otherwise see each other's retained buckets and roles.
+    """
+    emulator.reset()
+    return emulator

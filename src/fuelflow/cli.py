@@ -8,7 +8,9 @@ import time
 import traceback
 from pathlib import Path
 
+import botocore.exceptions
 import click
+from botocore.parsers import ResponseParserError
 
 from fuelflow import __version__
 from fuelflow.commands.common import Settings
@@ -59,6 +61,16 @@ def local_cmd(port: int) -> None:
     try:
         while True:
             time.sleep(3600)
+    except botocore.exceptions.NoCredentialsError as exc:
+        if debug:
+            traceback.print_exc()
+        Ui().error(f"{exc}: run `aws configure` or set AWS_PROFILE (with --target aws)")
+        return int(ExitCode.USAGE)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+        if debug:
+            traceback.print_exc()
+        Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
+        return int(ExitCode.FAILED)
     except KeyboardInterrupt:
         click.echo("stopping the emulator")
     finally:
@@ -100,6 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return int(ExitCode.USAGE)
+    except botocore.exceptions.NoCredentialsError as exc:
+        if debug:
+            traceback.print_exc()
+        Ui().error(f"{exc}: run `aws configure` or set AWS_PROFILE (with --target aws)")
+        return int(ExitCode.USAGE)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+        if debug:
+            traceback.print_exc()
+        Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
+        return int(ExitCode.FAILED)
     except KeyboardInterrupt:
         Ui().error("interrupted")
         return 130

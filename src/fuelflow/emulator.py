@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -38,21 +39,53 @@ class _GapCollector(logging.Handler):
         self.skipped: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("No Moto CloudFormation support for "):
-            self.skipped.add(record.getMessage().rsplit(" ", 1)[-1])
+        message = record.getMessage()
+        if message.startswith("No Moto CloudFormation support for "):
+            self.skipped.add(message.rsplit(" ", 1)[-1])
+        else:
+            sys.stderr.write(f"emulator: {message}\n")
 
 
 GAPS = _GapCollector()
 
 
+class _ServerErrors(logging.Handler):
+    """Keeps the emulator's own internal errors (a 500 from moto) for the error message, off the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.last: str = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            self.last = f"{type(exc).__name__}: {exc}"
+        else:  # werkzeug logs "Error on request:" with the traceback as text; its last line is the error
+            lines = [line for line in record.getMessage().splitlines() if line.strip()]
+            if lines:
+                self.last = lines[-1].strip()
+
+
+SERVER_ERRORS = _ServerErrors()
+
+
+def last_server_error() -> str:
+    """The last internal error of the in-process emulator ('' if none, or if it runs elsewhere)."""
+    return SERVER_ERRORS.last
+
+
 def quiet_moto() -> None:
     """Route moto's warnings into GAPS instead of the user's terminal."""
-    cfn_logger = logging.getLogger("moto.cloudformation.parsing")
+    cfn_logger = logging.getLogger("moto")
     if GAPS not in cfn_logger.handlers:
         cfn_logger.addHandler(GAPS)
     cfn_logger.propagate = False
     warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the user's terminal
+    server_logger = logging.getLogger("werkzeug")
+    server_logger.setLevel(logging.ERROR)  # no request log on the user's terminal
+    if SERVER_ERRORS not in server_logger.handlers:
+        server_logger.addHandler(SERVER_ERRORS)
+    server_logger.propagate = False
 
 
 def skipped_resource_types() -> set[str]:

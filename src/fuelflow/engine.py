@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import botocore.exceptions
+from botocore.parsers import ResponseParserError
 from cfnlint.decode import decode_str
 
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
@@ -157,7 +158,13 @@ class Engine:
     """Carries plans out against one CloudFormation endpoint."""
 
     def __init__(self, clients: ClientFactory, progress: Progress | None = None,
-                 poll: PollConfig | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 poll: PollConfig | None = None, sleep: Callable[[float], None] = time.sleep,
+                 emulator: bool = False) -> None:
+        """`emulator=True` works around two gaps of the local emulator (moto 5.2), and only there:
+        its ExecuteChangeSet creates resources but drops the stack's outputs and exports, so stacks are
+        executed with CreateStack/UpdateStack (change sets are still what the preview shows); and it does
+        not implement ListImports, so importers are found by reading every live stack's template."""
+        self.emulator = emulator
         self.cfn = clients("cloudformation")
         self._clients = clients
         self.progress = progress or (lambda _m: None)
@@ -243,7 +250,16 @@ class Engine:
         arn, changes = self._create_change_set(sp, "UPDATE")
         if arn is None:
             return StackChanges(sp.name, "none", note="no changes")
-        return StackChanges(sp.name, "update", changes, change_set=arn)
+        notes = self._input_differences(sp, state)
+        if not changes:
+            notes.append("no resource changes listed (outputs, parameters or tags only)")
+        return StackChanges(sp.name, "update", changes, change_set=arn, note="; ".join(notes))
+
+    @staticmethod
+    def _input_differences(sp: StackPlan, state: dict[str, Any]) -> list[str]:
+        """Parameters whose value changes, e.g. 'LogRetentionDays 30 -> 14' (what the operator changed)."""
+        deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in state.get("Parameters", []) or []}
+        return [f"{k} {deployed.get(k, '(unset)')} -> {v}" for k, v in sp.parameters.items() if deployed.get(k) != v]
 
     def _same_inputs(self, sp: StackPlan, state: dict[str, Any]) -> bool:
         """True when the deployed stack was made from exactly this template, parameters and tags."""
@@ -304,9 +320,6 @@ class Engine:
             token = page.get("NextToken")
             if not token:
                 break
-        if not changes and kind == "UPDATE":
-            self._delete_change_set(arn, sp.name)
-            return None, []
         return arn, changes
 
     def _delete_change_set(self, arn: str, stack: str) -> None:
@@ -372,6 +385,10 @@ class Engine:
                     except botocore.exceptions.ClientError as exc:
                         results[name] = StackResult(name, "failed", _error_code(exc), reason=_error_message(exc))
                         self._say(f"{name}: FAILED: {_error_code(exc)}: {_error_message(exc)}")
+                    except (botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+                        reason = _endpoint_failure(exc)
+                        results[name] = StackResult(name, "failed", "ERROR", reason=reason)
+                        self._say(f"{name}: FAILED: {reason}")
         return results
 
     def _deploy_one(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None) -> StackResult:
@@ -385,14 +402,16 @@ class Engine:
                 self._say(f"{sp.name}: deleting the failed stack (ROLLBACK_COMPLETE) before creating it again")
                 self._delete_and_wait(sp.name)
             self._say(f"{sp.name}: creating")
-            arn, _ = self._create_change_set(sp, "CREATE")
         else:
             self._say(f"{sp.name}: updating ({len(preview.changes)} changes)")
-            arn = preview.change_set
-        if arn is None:  # pragma: no cover - CREATE change sets always hold changes
-            raise DeployError(f"{sp.name}: the change set was empty", "check the template")
         since = datetime.now(timezone.utc)
-        self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
+        if self.emulator:
+            self._execute_direct(sp, preview)
+        else:
+            arn = preview.change_set if preview.kind == "update" else self._create_change_set(sp, "CREATE")[0]
+            if arn is None:  # pragma: no cover - CREATE change sets always hold changes
+                raise DeployError(f"{sp.name}: the change set was empty", "check the template")
+            self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
         final = self._wait(sp.name, since)
         status = final["StackStatus"]
         if status not in TERMINAL_OK:
@@ -402,6 +421,22 @@ class Engine:
         action = "created" if preview.kind == "create" else "updated"
         self._say(f"{sp.name}: {status} in {time.monotonic() - started:.1f}s")
         return StackResult(sp.name, action, status, self.outputs_of(final), time.monotonic() - started)
+
+    def _execute_direct(self, sp: StackPlan, preview: StackChanges) -> None:
+        """CreateStack / UpdateStack with the same template, parameters and tags as the change set."""
+        args: dict[str, Any] = {
+            "StackName": sp.name,
+            "TemplateBody": sp.template.body,
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in sp.parameters.items()],
+            "Tags": [{"Key": k, "Value": v} for k, v in sp.tags.items()],
+            "Capabilities": CAPABILITIES,
+        }
+        if preview.kind == "create":
+            self.cfn.create_stack(**args)
+            return
+        if preview.change_set:
+            self._delete_change_set(preview.change_set, sp.name)
+        self.cfn.update_stack(**args)
 
     def _wait(self, stack: str, since: datetime, deleting: bool = False) -> dict[str, Any]:
         """Poll until the stack leaves *_IN_PROGRESS, printing its new events; back off as it runs."""
@@ -499,11 +534,8 @@ class Engine:
         return existing
 
     def _importers_or_scan(self, export_name: str, plan: Plan) -> list[str]:
-        try:
+        if not self.emulator:
             return self.importers(export_name)
-        except botocore.exceptions.ClientError as exc:
-            if _error_code(exc) not in ("NotImplemented", "InternalFailure", "InvalidAction", "500"):
-                raise
         # The emulator does not implement ListImports: read every live stack's template instead.
         importers: list[str] = []
         for page in self.cfn.get_paginator("describe_stacks").paginate():
@@ -530,7 +562,7 @@ class Engine:
             if not stateful:
                 continue
             for r in self.cfn.describe_stack_resources(StackName=name).get("StackResources", []):
-                lid = r["LogicalResourceId"]
+                lid = r.get("LogicalResourceId", "")  # the emulator lists skipped resources without one
                 if lid in stateful:
                     out.append((name, lid, r["ResourceType"], stateful[lid]))
         return out
@@ -566,7 +598,7 @@ class Engine:
         for name, resources in physical.items():
             stateful = plan.stacks[name].template.stateful_resources()
             for r in resources:
-                lid, pid, rtype = r["LogicalResourceId"], r.get("PhysicalResourceId", ""), r["ResourceType"]
+                lid, pid, rtype = r.get("LogicalResourceId", ""), r.get("PhysicalResourceId", ""), r.get("ResourceType", "")
                 if lid not in stateful or not pid:
                     continue
                 if rtype == "AWS::S3::Bucket":
@@ -598,6 +630,16 @@ class Engine:
         except botocore.exceptions.ClientError:
             return []
         return [s["DBSnapshotIdentifier"] for s in snaps]
+
+
+def _endpoint_failure(exc: Exception) -> str:
+    """A transport/parse failure, with the emulator's own error when it was ours that broke."""
+    from fuelflow.emulator import last_server_error
+
+    server = last_server_error()
+    if isinstance(exc, ResponseParserError) and server:
+        return f"the local emulator failed internally ({server}); this is an emulator gap, not a template error"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 def exit_code_of(report: Report) -> ExitCode:

@@ -28,7 +28,9 @@ stack_option = click.option("--stack", "-s", "stacks", multiple=True, metavar="P
 
 
 def _engine(aws: AwsContext, ui: Ui) -> Engine:
-    return Engine(aws.client, ui.progress, PollConfig.local() if aws.is_local else PollConfig())
+    if aws.is_local:
+        return Engine(aws.client, ui.progress, PollConfig.local(), emulator=True)
+    return Engine(aws.client, ui.progress, PollConfig())
 
 
 def _plan(ctx: click.Context, env_name: str, stacks: tuple[str, ...], region: str | None) -> tuple[Environment, Plan]:

@@ -1,0 +1,147 @@
+"""The CloudFormation path end to end on the embedded emulator: deploy dev, re-deploy (no changes),
+outputs, status, destroy (retained resources reported). Through the CLI, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from fuelflow.cli import main
+from fuelflow.emulator import Emulator
+
+pytestmark = pytest.mark.emulator
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    try:
+        data = json.loads(out) if out.strip() else None
+    except json.JSONDecodeError:
+        data = out
+    return code, data, err
+
+
+@pytest.fixture(scope="module")
+def deployed(fresh_emulator: Emulator, project_dir: Path) -> dict[str, Any]:
+    """Deploy dev once for the module (through the library entry point the CLI uses)."""
+    pytest.MonkeyPatch().chdir(project_dir)
+    import io
+    import sys
+    from contextlib import redirect_stderr, redirect_stdout
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["deploy", "--env", "dev", "--endpoint-url", fresh_emulator.endpoint_url, "--yes",
+                     "--output", "json"])
+    assert code == 0, err.getvalue()[-3000:]
+    sys.stderr.write(err.getvalue()[-500:])
+    return {"report": json.loads(out.getvalue()), "log": err.getvalue(), "endpoint": fresh_emulator.endpoint_url}
+
+
+def cfn(endpoint: str) -> Any:
+    return boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> None:
+    stacks = {s["stack"]: s for s in deployed["report"]["stacks"]}
+    assert set(stacks) == {f"fuel-flow-{p}-dev" for p in ("network", "iam", "s3", "ec2", "rds")}
+    assert {s["action"] for s in stacks.values()} == {"created"}
+    assert {s["status"] for s in stacks.values()} == {"CREATE_COMPLETE"}
+    assert stacks["fuel-flow-network-dev"]["outputs"]["VpcCidr"] == "10.10.0.0/16"
+    assert stacks["fuel-flow-s3-dev"]["outputs"]["AppDataBucketName"].startswith("fuel-flow-app-data-dev-")
+    assert stacks["fuel-flow-rds-dev"]["outputs"]["DBPort"] == "3306"
+    # the order was derived from the imports: network and s3 first, the database last
+    log = deployed["log"]
+    assert log.index("fuel-flow-iam-dev: creating") > log.index("fuel-flow-s3-dev: CREATE_COMPLETE")
+    assert log.index("fuel-flow-rds-dev: creating") > log.index("fuel-flow-ec2-dev: CREATE_COMPLETE")
+
+
+def test_exports_and_imports_resolved(deployed: dict[str, Any]) -> None:
+    client = cfn(deployed["endpoint"])
+    # moto also lists exports of outputs whose Condition is false (without a value): skip those.
+    exports = {e["Name"]: e["Value"] for e in client.list_exports()["Exports"] if "Value" in e}
+    stacks = {s["stack"]: s for s in deployed["report"]["stacks"]}
+    vpc = stacks["fuel-flow-network-dev"]["outputs"]["VpcId"]
+    assert exports["fuel-flow-network-dev-VpcId"] == vpc
+    # the web security group (ec2 stack) lives in the VPC the network stack exported: the import resolved
+    ec2 = boto3.client("ec2", endpoint_url=deployed["endpoint"], region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    sg_id = stacks["fuel-flow-ec2-dev"]["outputs"]["WebSecurityGroupId"]
+    sg = ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
+    assert sg["VpcId"] == vpc
+    for name in exports:
+        owner = name.rsplit("-", 1)[0]
+        assert owner in stacks, f"export {name} is not named ${{AWS::StackName}}-<Name>"
+
+
+def test_redeploy_is_no_changes(deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    code, data, err = run(capsys, "deploy", "--endpoint-url", deployed["endpoint"], "--yes", "--output", "json")
+    assert code == 0, err
+    assert {s["action"] for s in data["stacks"]} == {"unchanged"}
+    code, data, err = run(capsys, "diff", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0, err
+    assert {s["kind"] for s in data["stacks"]} == {"none"}
+
+
+def test_status_and_outputs(deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    code, data, _ = run(capsys, "status", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0 and {s["status"] for s in data["stacks"]} == {"CREATE_COMPLETE"}
+    code, data, _ = run(capsys, "outputs", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0 and data["fuel-flow-ec2-dev"]["Instance1Id"].startswith("i-")
+
+
+def test_changed_parameter_is_an_update(deployed: dict[str, Any], tmp_path: Path, project_dir: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's own copy of the project is what gets deployed: change a setting there, see the diff."""
+    import shutil
+
+    copy = tmp_path / "proj"
+    shutil.copytree(project_dir / "environments", copy / "environments")
+    shutil.copytree(project_dir / "cloudformation", copy / "cloudformation")
+    env_file = copy / "environments" / "dev.yaml"
+    env_file.write_text(env_file.read_text().replace("retention_days: 30", "retention_days: 14"))
+    code, data, err = run(capsys, "-C", str(copy), "diff", "--endpoint-url", deployed["endpoint"],
+                          "--output", "json")
+    assert code == 0, err
+    kinds = {s["stack"]: s["kind"] for s in data["stacks"]}
+    assert kinds["fuel-flow-ec2-dev"] == "update"
+    ec2 = next(s for s in data["stacks"] if s["stack"] == "fuel-flow-ec2-dev")
+    assert "LogRetentionDays 30 -> 14" in ec2["note"]
+    assert kinds["fuel-flow-s3-dev"] == "none" and kinds["fuel-flow-network-dev"] == "none"
+
+
+def test_destroy_needs_force_then_removes_stacks_and_reports_retained(
+        deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    endpoint = deployed["endpoint"]
+    code, _, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--yes")
+    assert code == 2 and "--force" in err, err  # the database would be deleted
+    assert len(cfn(endpoint).describe_stacks()["Stacks"]) == 5  # nothing was touched
+
+    code, _, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--force", "--confirm", "prod")
+    assert code == 2 and "does not match" in err
+
+    code, data, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--force", "--confirm", "dev",
+                          "--output", "json")
+    assert code == 0, err
+    assert {s["action"] for s in data["stacks"]} == {"deleted"}
+    live = [s for s in cfn(endpoint).describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"]
+    assert live == []
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    retained = " ".join(data["retained"])
+    # Whatever the emulator did with DeletionPolicy Retain, the report must match reality.
+    for kind in ("app-data", "logs", "backups"):
+        name = next((b for b in buckets if b.startswith(f"fuel-flow-{kind}-dev-")), None)
+        if name:
+            assert name in retained
+        else:
+            assert any(kind in n for n in data["notes"])
+    # the database: a final snapshot, or an honest note that the emulator took none
+    assert data["snapshots"] or any("no final snapshot" in n for n in data["notes"])
