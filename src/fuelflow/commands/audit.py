@@ -1,0 +1,99 @@
+"""`fuelflow audit`: parse options, run the audit library, print its report."""
+
+from __future__ import annotations
+
+import click
+
+from fuelflow.audit import CONTROLS, Report, Status, control_by_id, run_audit
+from fuelflow.commands.common import engine_option, env_option, load_env, open_target, target_options
+from fuelflow.errors import ExitCode, FuelflowError
+from fuelflow.output import Ui
+
+HELP = """Check the deployed environment against every security control we promise (read-only).
+
+\b
+Reads the live resources through boto3 (Get/List/Describe/Head calls only; a guard refuses
+anything else) and checks each control of the architecture document's security checklist and
+of DECISIONS.md section 5. Resources are found by the names in docs/contract.md (project,
+environment, account, region), so it works the same whichever engine deployed them.
+
+\b
+Every result names a control (FF-...), its severity, the resource it looked at, and the matching
+checkov id / AWS Config rule (in json and sarif output). A result is one of:
+  passed          the resource complies
+  failed          it does not, or it is missing ("not found")
+  not checked     the target cannot answer (the local emulator does not model the setting or
+                  the API, or access was denied); the reason is given. Never counted as passed.
+  not applicable  e.g. Terraform state controls with --engine cloudformation (that path keeps
+                  no Terraform state), deletion protection outside prod
+
+\b
+If nothing of the environment exists on the target, the audit stops with
+"environment ENV is not deployed on ..." (exit 2). If only part of it exists, each control
+whose resource is missing fails with "not found" (exit 3).
+
+\b
+--engine decides whether the Terraform state bucket and lock table are audited. On the local
+emulator it also matters because moto's CloudFormation engine drops some settings (public access
+blocks, versioning, bucket policies, RDS log exports, IMDS options, managed policies, ...): with
+--engine cloudformation there, a setting that reads back as absent is "not checked", not failed.
+--output json: {results: [...], summary: {...}}; --output sarif: a SARIF 2.1.0 document with one
+rule per control and a result per failed (error/warning/note by severity) or not-checked
+(level none) control, located at the resource ARN.
+
+\b
+Exit codes:
+  0  no control failed (not checked / not applicable results allowed)
+  2  bad input, or the environment is not deployed on the target
+  3  at least one control failed
+"""
+
+
+@click.command("audit", help=HELP, short_help="Check the deployed environment's security controls (read-only).")
+@env_option
+@engine_option
+@target_options
+@click.option("--output", "-o", type=click.Choice(["table", "json", "sarif"]), default="table", show_default=True,
+              help="table for people; json for scripts; sarif for code scanning. stdout holds only the document.")
+@click.pass_context
+def audit_cmd(ctx: click.Context, env: str, engine: str, target: str, profile: str | None, region: str | None,
+              endpoint_url: str | None, output: str) -> None:
+    environment = load_env(ctx, env)
+    ui = Ui(output="table" if output == "table" else "json")
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    try:
+        ui.progress(f"auditing {environment.project} {environment.name} ({engine}) on {target}: "
+                    f"{len(CONTROLS)} controls")
+        report = run_audit(aws, environment, engine)  # type: ignore[arg-type]
+    finally:
+        aws.close()
+    if output == "json":
+        ui.json(report.to_json())
+    elif output == "sarif":
+        ui.json(report.to_sarif())
+    else:
+        print_table(ui, report)
+    ui.info(report.summary_line())
+    failed = sorted({r.control_id for r in report.results if r.status is Status.FAILED},
+                    key=[c.id for c in CONTROLS].index)
+    if failed:
+        raise FuelflowError(f"audit: {len(failed)} of {len(CONTROLS)} controls failed ({', '.join(failed)})",
+                            "fix the resources listed" + (" above" if output == "table" else " in the report"),
+                            exit_code=ExitCode.FINDINGS)
+
+
+_ORDER = {Status.FAILED: 0, Status.NOT_CHECKED: 1, Status.PASSED: 2, Status.NOT_APPLICABLE: 3}
+
+
+def print_table(ui: Ui, report: Report) -> None:
+    """Failures first, then what could not be checked, then the rest, in control order."""
+    position = {c.id: i for i, c in enumerate(CONTROLS)}
+    rows = []
+    for r in sorted(report.results, key=lambda r: (_ORDER[r.status], position[r.control_id])):
+        c = control_by_id(r.control_id)
+        rows.append((c.id, c.title, c.severity, r.status.label, r.resource, r.detail))
+    ui.table(f"Audit of {report.project} {report.environment} on {report.target} ({report.engine})",
+             ("Control", "Title", "Severity", "Status", "Resource", "Detail"), rows)
+
+
+COMMANDS = [audit_cmd]
