@@ -207,7 +207,8 @@ class FakeCloudFormation:
         with self._lock:
             st = self.stacks.get(kw["StackName"])
             if st is None:
-                raise client_error("ValidationError", f"Stack [{kw['StackName']}] does not exist", "DescribeStackEvents")
+                raise client_error("ValidationError", f"Stack [{kw['StackName']}] does not exist",
+                                   "DescribeStackEvents")
             return {"StackEvents": list(st.events)}
 
     def describe_stack_resources(self, **kw: Any) -> dict[str, Any]:

@@ -56,6 +56,11 @@ def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> No
     assert stacks["fuel-flow-network-dev"]["outputs"]["VpcCidr"] == "10.10.0.0/16"
     assert stacks["fuel-flow-s3-dev"]["outputs"]["AppDataBucketName"].startswith("fuel-flow-app-data-dev-")
     assert stacks["fuel-flow-rds-dev"]["outputs"]["DBPort"] == "3306"
+    # RDS keeps the password in Secrets Manager (ManageMasterUserPassword); the template never sees it
+    secret_arn = stacks["fuel-flow-rds-dev"]["outputs"]["DBSecretArn"]
+    sm = boto3.client("secretsmanager", endpoint_url=deployed["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    assert sm.describe_secret(SecretId=secret_arn)["Name"].startswith("rds!db-")
     # the order was derived from the imports: network and s3 first, the database last
     log = deployed["log"]
     assert log.index("fuel-flow-iam-dev: creating") > log.index("fuel-flow-s3-dev: CREATE_COMPLETE")

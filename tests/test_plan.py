@@ -63,7 +63,7 @@ def test_parameter_without_value_or_default(tiny_project: Path) -> None:
     (tiny_project / "cloudformation" / "a.yaml").write_text(
         "Parameters:\n  Mystery: {Type: String}\nResources:\n  T: {Type: AWS::SNS::Topic}\n"
         "Outputs:\n  Arn:\n    Value: !Ref T\n    Export: {Name: !Sub '${AWS::StackName}-Arn'}\n")
-    with pytest.raises(InputError, match="parameter Mystery .* has no value"):
+    with pytest.raises(InputError, match=r"parameter Mystery .* has no value"):
         build_plan(tiny_project, load_environment(tiny_project, "dev"))
 
 

@@ -662,14 +662,11 @@ def test_database_is_private_encrypted_tls_only_and_keeps_its_own_password() -> 
     assert db["MonitoringRoleArn"]["Fn::If"][0] == "HasEnhancedMonitoring"
     assert data["Conditions"]["HasEnhancedMonitoring"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "DBMonitoringInterval"}, "0"]}]}
-    # the parameter group (TLS required) is attached everywhere but on the emulator
-    assert db["DBParameterGroupName"] == {"Fn::If": ["IsLocalEmulator", {"Ref": "AWS::NoValue"},
-                                                     {"Ref": "DBParameterGroup"}]}
+    # the parameter group (TLS required) is attached; no environment-specific exception
+    assert db["DBParameterGroupName"] == {"Ref": "DBParameterGroup"}
     pg = data["Resources"]["DBParameterGroup"]["Properties"]
     assert pg["Family"] == "mysql8.0" and pg["Parameters"]["require_secure_transport"] == "1"
-    assert data["Conditions"]["IsLocalEmulator"] == {"Fn::Equals": [{"Ref": "AWS::AccountId"}, "123456789012"]}
-    secret = data["Outputs"]["DBSecretArn"]["Value"]["Fn::If"]
-    assert secret[0] == "IsLocalEmulator" and secret[2] == {"Fn::GetAtt": ["DB", "MasterUserSecret.SecretArn"]}
+    assert data["Outputs"]["DBSecretArn"]["Value"] == {"Fn::GetAtt": ["DB", "MasterUserSecret.SecretArn"]}
 
     sg = data["Resources"]["DBSecurityGroup"]["Properties"]
     (rule,) = sg["SecurityGroupIngress"]

@@ -61,16 +61,6 @@ def local_cmd(port: int) -> None:
     try:
         while True:
             time.sleep(3600)
-    except botocore.exceptions.NoCredentialsError as exc:
-        if debug:
-            traceback.print_exc()
-        Ui().error(f"{exc}: run `aws configure` or set AWS_PROFILE (with --target aws)")
-        return int(ExitCode.USAGE)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
-        if debug:
-            traceback.print_exc()
-        Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
-        return int(ExitCode.FAILED)
     except KeyboardInterrupt:
         click.echo("stopping the emulator")
     finally:

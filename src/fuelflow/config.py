@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -333,13 +333,14 @@ class _Validator:
     def __init__(self, source: Path) -> None:
         self.source = source
 
-    def fail(self, key: str, problem: str, fix: str) -> None:
+    def fail(self, key: str, problem: str, fix: str) -> NoReturn:
         raise InputError(f"{self.source}: {key} {problem}", fix)
 
     def mapping(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fail(key or "document", "must be a mapping", f"see environments/dev.yaml for the layout of {key or 'the file'}")
-        return value  # type: ignore[return-value]
+            self.fail(key or "document", "must be a mapping",
+                      f"see environments/dev.yaml for the layout of {key or 'the file'}")
+        return value
 
     def _get(self, doc: dict[str, Any], full: str, key: str | None) -> Any:
         k = key or full
@@ -354,7 +355,7 @@ class _Validator:
             self.fail(full, f"must be a string, got {value!r}", f"quote the value of {full}")
         if pattern is not None and not pattern.fullmatch(value):
             self.fail(full, f"{value!r} is not valid", hint or f"it must match {pattern.pattern}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def integer(self, doc: dict[str, Any], full: str, key: str, low: int, high: int) -> int:
         value = self._get(doc, full, key)
@@ -362,13 +363,13 @@ class _Validator:
             self.fail(full, f"must be a whole number, got {value!r}", f"set {full} to a number from {low} to {high}")
         if not low <= value <= high:
             self.fail(full, f"is {value}", f"set {full} to a number from {low} to {high}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def boolean(self, doc: dict[str, Any], full: str, key: str) -> bool:
         value = self._get(doc, full, key)
         if not isinstance(value, bool):
             self.fail(full, f"must be true or false, got {value!r}", f"set {full}: true or false")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def list_of(self, doc: dict[str, Any], full: str, key: str, default: list[Any] | None = None) -> list[Any]:
         value = doc.get(key, default)
@@ -376,7 +377,7 @@ class _Validator:
             value = []
         if not isinstance(value, list):
             self.fail(full, f"must be a list, got {value!r}", f"write {full} as [a, b]")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def cidr(self, doc: dict[str, Any], full: str, key: str, min_prefix: int, max_prefix: int) -> str:
         value = self._get(doc, full, key)
@@ -405,7 +406,8 @@ class _Validator:
         out: dict[str, str] = {}
         for k, val in value.items():
             if not isinstance(k, str) or not TAG_KEY_RE.fullmatch(k) or k.lower().startswith("aws:"):
-                self.fail(f"tags.{k}", "is not a valid tag key", "use letters, digits and + - = . _ : / @ (no aws: prefix)")
+                self.fail(f"tags.{k}", "is not a valid tag key",
+                          "use letters, digits and + - = . _ : / @ (no aws: prefix)")
             if isinstance(val, (dict, list)) or val is None or len(str(val)) > 256:
                 self.fail(f"tags.{k}", "must be a short string", "give the tag a value of at most 256 characters")
             out[k] = str(val)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from fuelflow import moto_fixes
 from fuelflow.errors import FuelflowError
 
 # Settings moto needs for this architecture; set before moto is imported (it reads them at import).
@@ -114,6 +115,7 @@ class Emulator:
         except ImportError as exc:  # pragma: no cover - moto is a dependency
             raise FuelflowError("the local emulator needs moto[server]", "pip install 'moto[server]'") from exc
         quiet_moto()
+        moto_fixes.apply()
         if not self.port:
             self.port = free_port(self.host)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -160,10 +161,8 @@ class Engine:
     def __init__(self, clients: ClientFactory, progress: Progress | None = None,
                  poll: PollConfig | None = None, sleep: Callable[[float], None] = time.sleep,
                  emulator: bool = False) -> None:
-        """`emulator=True` works around two gaps of the local emulator (moto 5.2), and only there:
-        its ExecuteChangeSet creates resources but drops the stack's outputs and exports, so stacks are
-        executed with CreateStack/UpdateStack (change sets are still what the preview shows); and it does
-        not implement ListImports, so importers are found by reading every live stack's template."""
+        """`emulator=True`: the target is the local emulator, which does not implement ListImports, so
+        importers are found by reading every live stack's template instead."""
         self.emulator = emulator
         self.cfn = clients("cloudformation")
         self._clients = clients
@@ -207,10 +206,11 @@ class Engine:
 
     def check_states(self, plan: Plan, replace_failed: bool) -> dict[str, dict[str, Any] | None]:
         """Describe every selected stack and refuse (before changing anything) when one cannot be deployed."""
-        states: dict[str, dict[str, Any] | None] = {}
+        names = [sp.name for sp in plan.ordered()]
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:  # one round trip, not five
+            states: dict[str, dict[str, Any] | None] = dict(zip(names, pool.map(self.describe, names), strict=True))
         for sp in plan.ordered():
-            d = self.describe(sp.name)
-            states[sp.name] = d
+            d = states[sp.name]
             if d is None:
                 continue
             status = d["StackStatus"]
@@ -323,10 +323,8 @@ class Engine:
         return arn, changes
 
     def _delete_change_set(self, arn: str, stack: str) -> None:
-        try:
+        with contextlib.suppress(botocore.exceptions.ClientError):  # already gone: nothing to clean up
             self.cfn.delete_change_set(ChangeSetName=arn, StackName=stack)
-        except botocore.exceptions.ClientError:
-            pass  # already gone; nothing to clean up
 
     def discard(self, previews: Iterable[StackChanges]) -> None:
         """Delete prepared change sets (the user declined, or this was only a diff)."""
@@ -405,13 +403,10 @@ class Engine:
         else:
             self._say(f"{sp.name}: updating ({len(preview.changes)} changes)")
         since = datetime.now(timezone.utc)
-        if self.emulator:
-            self._execute_direct(sp, preview)
-        else:
-            arn = preview.change_set if preview.kind == "update" else self._create_change_set(sp, "CREATE")[0]
-            if arn is None:  # pragma: no cover - CREATE change sets always hold changes
-                raise DeployError(f"{sp.name}: the change set was empty", "check the template")
-            self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
+        arn = preview.change_set if preview.kind == "update" else self._create_change_set(sp, "CREATE")[0]
+        if arn is None:  # pragma: no cover - CREATE change sets always hold changes
+            raise DeployError(f"{sp.name}: the change set was empty", "check the template")
+        self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
         final = self._wait(sp.name, since)
         status = final["StackStatus"]
         if status not in TERMINAL_OK:
@@ -421,22 +416,6 @@ class Engine:
         action = "created" if preview.kind == "create" else "updated"
         self._say(f"{sp.name}: {status} in {time.monotonic() - started:.1f}s")
         return StackResult(sp.name, action, status, self.outputs_of(final), time.monotonic() - started)
-
-    def _execute_direct(self, sp: StackPlan, preview: StackChanges) -> None:
-        """CreateStack / UpdateStack with the same template, parameters and tags as the change set."""
-        args: dict[str, Any] = {
-            "StackName": sp.name,
-            "TemplateBody": sp.template.body,
-            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in sp.parameters.items()],
-            "Tags": [{"Key": k, "Value": v} for k, v in sp.tags.items()],
-            "Capabilities": CAPABILITIES,
-        }
-        if preview.kind == "create":
-            self.cfn.create_stack(**args)
-            return
-        if preview.change_set:
-            self._delete_change_set(preview.change_set, sp.name)
-        self.cfn.update_stack(**args)
 
     def _wait(self, stack: str, since: datetime, deleting: bool = False) -> dict[str, Any]:
         """Poll until the stack leaves *_IN_PROGRESS, printing its new events; back off as it runs."""
@@ -598,7 +577,8 @@ class Engine:
         for name, resources in physical.items():
             stateful = plan.stacks[name].template.stateful_resources()
             for r in resources:
-                lid, pid, rtype = r.get("LogicalResourceId", ""), r.get("PhysicalResourceId", ""), r.get("ResourceType", "")
+                lid, pid = r.get("LogicalResourceId", ""), r.get("PhysicalResourceId", "")
+                rtype = r.get("ResourceType", "")
                 if lid not in stateful or not pid:
                     continue
                 if rtype == "AWS::S3::Bucket":

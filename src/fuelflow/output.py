@@ -26,8 +26,8 @@ class Ui:
     def __post_init__(self) -> None:
         if self.rich is None:
             self.rich = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and self.output == "table"
-        self.out = Console(highlight=False, soft_wrap=True, no_color=not self.rich)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True,
+        self.out = Console(highlight=False, soft_wrap=True, emoji=False, no_color=not self.rich)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False,
                            no_color=bool(os.environ.get("NO_COLOR")) or not sys.stderr.isatty())
 
     @property

@@ -83,7 +83,8 @@ def load_template(path: Path) -> Template:
     try:
         body = path.read_text()
     except OSError as exc:
-        raise InputError(f"cannot read template {path}: {exc.strerror}", "check the file exists and is readable") from exc
+        raise InputError(f"cannot read template {path}: {exc.strerror}",
+                         "check the file exists and is readable") from exc
     data, matches = decode_str(body)
     if data is None or matches:
         detail = matches[0].message if matches else "empty document"

@@ -256,7 +256,8 @@ def _guard_destroy(ui: Ui, env: Environment, aws: AwsContext, yes: bool, force: 
         return
     why = "prod" if env.is_prod else "a database would be deleted (after its final snapshot)"
     if not force:
-        raise InputError(f"refusing to destroy {env.name}: {why}", f"add --force (you will be asked to type {env.name})")
+        raise InputError(f"refusing to destroy {env.name}: {why}",
+                         f"add --force (you will be asked to type {env.name})")
     if confirm_name is not None:
         if confirm_name != env.name:
             raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
@@ -291,7 +292,8 @@ def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
         ui.json({"environment": environment.name,
                  "stacks": [{"stack": r.stack, "status": r.status, "reason": r.reason} for r in results]})
         return
-    ui.table(f"{environment.name} status", ["stack", "status", "reason"], [[r.stack, r.status, r.reason] for r in results])
+    rows = [[r.stack, r.status, r.reason] for r in results]
+    ui.table(f"{environment.name} status", ["stack", "status", "reason"], rows)
 
 
 @click.command("outputs")
