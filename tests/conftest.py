@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +42,32 @@ def fresh_emulator(emulator: Emulator) -> Emulator:
     """
     emulator.reset()
     return emulator
+
+
+# ------------------------------------------------------------------ what CI prints at the end of the run
+_SUMMARY: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def ci_summary() -> Callable[[str, str], None]:
+    """Record a figure for the end-of-run summary (checkov counts, cfn-lint findings, ...)."""
+
+    def record(name: str, value: str) -> None:
+        _SUMMARY[name] = value
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """Print the counts the issues ask CI to show: Terraform tests run, checkov and cfn-lint figures."""
+    counts = dict.fromkeys(("passed", "failed", "skipped"), 0)
+    for outcome in counts:
+        for report in terminalreporter.stats.get(outcome, []):
+            counted_phase = report.when == "call" or outcome != "passed"  # a skip or error can come at setup
+            if "terraform" in report.keywords and counted_phase:
+                counts[outcome] += 1
+    terminalreporter.section("fuelflow figures")
+    terminalreporter.write_line(f"terraform tests: {counts['passed']} passed, {counts['failed']} failed, "
+                                f"{counts['skipped']} skipped")
+    for name, value in sorted(_SUMMARY.items()):
+        terminalreporter.write_line(f"{name}: {value}")

@@ -179,8 +179,9 @@ def test_one_template_per_stack_of_the_contract() -> None:
 # ----------------------------------------------------------------------------------------- linters
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=template_ids())
-def test_cfn_lint_reports_nothing_including_informational(path: Path) -> None:
+def test_cfn_lint_reports_nothing_including_informational(path: Path, ci_summary: Any) -> None:
     matches = lint_file(path, config=ManualArgs(include_checks=["I"], regions=["us-east-1"]))
+    ci_summary(f"cfn-lint -c I {path.name}", f"{len(matches)} findings")
     assert [str(m) for m in matches] == []
 
 
@@ -235,8 +236,10 @@ def checkov_report() -> dict[str, Any]:
 
 
 @pytest.mark.checkov
-def test_checkov_has_no_failed_checks(checkov_report: dict[str, Any]) -> None:
+def test_checkov_has_no_failed_checks(checkov_report: dict[str, Any], ci_summary: Any) -> None:
     summary = checkov_report["summary"]
+    ci_summary("checkov cloudformation/", f"{summary['passed']} passed, {summary['failed']} failed, "
+               f"{summary['skipped']} skipped")
     failed = [(c["check_id"], c["resource"], c["file_path"])
               for c in checkov_report["results"].get("failed_checks", [])]
     assert failed == [] and summary["failed"] == 0
