@@ -337,6 +337,38 @@ def test_parity_prefers_the_library_function(tmp_path: Path, monkeypatch: pytest
     assert result.status == "failed" and result.problems[0].message.startswith("rds: multi_az")
 
 
+def test_parity_library_differences_carry_files_and_missing_tools_are_not_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Difference:
+        cloudformation_file = "cloudformation/rds-database.yaml"
+
+        def __str__(self) -> str:
+            return ("rds.db.multi_az: cloudformation/rds-database.yaml says true, "
+                    "terraform/modules/rds/main.tf says false")
+
+    received: dict[str, Any] = {}
+
+    def compare(project_dir: Path, env_name: str = "dev", plugin_dir: Path | None = None) -> list[Difference]:
+        received["plugin_dir"] = plugin_dir
+        return [Difference()]
+
+    mirror = tmp_path / "mirror"
+    (mirror / "registry.terraform.io" / "hashicorp" / "aws").mkdir(parents=True)
+    monkeypatch.setattr(validate, "_parity_compare", lambda: compare)
+    result = run_validate(tmp_path, only=["parity"], plugin_dir=mirror).result("parity")
+    assert received["plugin_dir"] == mirror.resolve()  # --plugin-dir reaches compare()
+    assert result.problems == [Problem(str(Difference()), "cloudformation/rds-database.yaml")]
+    assert str(result.problems[0]) == str(Difference())  # the location is not repeated
+
+    def no_terraform(project_dir: Path) -> list[str]:
+        raise InputError("terraform not found", "install Terraform")
+
+    monkeypatch.setattr(validate, "_parity_compare", lambda: no_terraform)
+    result = run_validate(tmp_path, only=["parity"]).result("parity")
+    assert (result.status, result.reason, result.fix, result.ok) == ("not run", "terraform not found",
+                                                                     "install Terraform", False)
+
+
 @pytest.mark.parametrize(("outcome", "expected"), [
     (None, []), (True, []), ([], []), ("", []), (False, ["the parity check reported a difference"]),
     (["a", "b"], ["a", "b"]), ({"s3": "differs"}, ["s3: differs"]),

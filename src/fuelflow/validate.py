@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -87,6 +88,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")
+        if self.file and self.file in self.message:
+            where = ""  # the message names it already
         return " ".join(p for p in (where, self.rule or "", self.message) if p)
 
 
@@ -691,11 +694,12 @@ def _parity_compare() -> Callable[[Path], Any] | None:
     return compare if callable(compare) else None
 
 
-def parity_differences(outcome: Any) -> list[str]:
+def parity_items(outcome: Any) -> list[Any]:
     """What `compare()` returned, as a list of differences (empty: equal).
 
-    Accepted: None/True (equal), False, a string, a list of differences, a mapping, or an object with a
-    `differences` (or `problems`) attribute holding one of these.
+    Accepted: None/True (equal), False, a string, a list of differences (strings or objects whose
+    `str()` reads well), a mapping, or an object with a `differences` (or `problems`) attribute
+    holding one of these.
     """
     for attr in ("differences", "problems"):
         if hasattr(outcome, attr) and not isinstance(outcome, (str, Mapping)):
@@ -710,8 +714,33 @@ def parity_differences(outcome: Any) -> list[str]:
     if isinstance(outcome, Mapping):
         return [f"{k}: {v}" for k, v in outcome.items()]
     if isinstance(outcome, Iterable):
-        return [str(d) for d in outcome]
-    return [str(outcome)]
+        return list(outcome)
+    return [outcome]
+
+
+def parity_differences(outcome: Any) -> list[str]:
+    """`parity_items`, as lines."""
+    return [str(d) for d in parity_items(outcome)]
+
+
+def _parity_problem(item: Any) -> Problem:
+    """A difference as a Problem, located in the file it names (a CloudFormation template, first)."""
+    for attr in ("cloudformation_file", "terraform_file", "file"):
+        file = getattr(item, attr, None)
+        if isinstance(file, str) and file and not file.endswith("/"):
+            return Problem(str(item), file=file)
+    return Problem(str(item))
+
+
+def _call_compare(compare: Callable[..., Any], project: Path, plugin_dir: Path | None) -> Any:
+    """compare(project), handing over --plugin-dir when compare() takes one."""
+    try:
+        takes_plugin_dir = "plugin_dir" in inspect.signature(compare).parameters
+    except (TypeError, ValueError):
+        takes_plugin_dir = False
+    if takes_plugin_dir and plugin_dir is not None:
+        return compare(project, plugin_dir=plugin_dir)
+    return compare(project)
 
 
 _PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
@@ -722,12 +751,14 @@ def check_parity(run: _Run) -> CheckResult:
     if compare is not None:
         run.say("parity: fuelflow.parity.compare")
         try:
-            diffs = parity_differences(compare(run.project))
+            problems = [_parity_problem(d) for d in parity_items(_call_compare(compare, run.project,
+                                                                                run.plugin_dir))]
+        except InputError as exc:  # a missing tool (terraform, the provider): like a missing checkov
+            return _not_run("parity", exc.message, exc.fix, blocking=True)
         except FuelflowError as exc:
-            diffs = [exc.one_line()]
-        problems = [Problem(d, rule="parity") for d in diffs]
-        return _outcome("parity", problems, f"{_plural(len(diffs), 'difference')} (fuelflow.parity)",
-                        {"differences": len(diffs)})
+            return _outcome("parity", [Problem(exc.one_line())], "could not compare", {"differences": 0})
+        return _outcome("parity", problems, f"{_plural(len(problems), 'difference')} (fuelflow.parity)",
+                        {"differences": len(problems)})
     if not (run.project / PARITY_TEST).is_file():
         return _not_run("parity", "no parity test",
                         f"add {PARITY_TEST} or fuelflow.parity.compare(project_dir)", blocking=False)
@@ -789,7 +820,7 @@ def run_validate(project_dir: Path | str, *, only: Iterable[str] = (), skip: Ite
     if not project.is_dir():
         raise InputError(f"project directory {project} does not exist", "pass --project-dir DIR")
     selected, skipped = select_checks(only, skip)
-    mirror = find_plugin_dir(plugin_dir) if "terraform-validate" in selected else None
+    mirror = find_plugin_dir(plugin_dir) if {"terraform-validate", "parity"} & set(selected) else None
     say: Progress = progress or (lambda _message: None)
     start = time.perf_counter()
     say(f"validate: running {', '.join(selected)} in {project}")
