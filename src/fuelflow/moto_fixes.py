@@ -18,13 +18,57 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 5. Deleting a stack deletes its route tables, routes, subnet associations, internet gateway (and its
    attachment) and VPC endpoints; moto's CloudFormation engine had no delete for them, so the VPC could
    never be deleted.
+6. `AWS::S3::Bucket` keeps VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
+   LifecycleConfiguration (CloudFormation's rule shape mapped to the S3 API's: Id -> ID, ExpirationInDays ->
+   Expiration.Days, NoncurrentVersionExpiration(InDays), AbortIncompleteMultipartUpload, Transitions,
+   Prefix/TagFilters -> Filter, which is `{"Prefix": ""}` when the rule names neither) and
+   LoggingConfiguration (DestinationBucketName defaults to the bucket itself, as documented). An update
+   applies them again and removes the public access block, ownership controls, lifecycle and logging a
+   template no longer declares (versioning, which S3 cannot switch off, stays as it is).
+7. S3 accepts a log target bucket whose policy grants `logging.s3.amazonaws.com` `s3:PutObject` through a
+   wildcard that covers the log prefix (`.../access-logs/*` for `access-logs/app-data/`): moto compared the
+   policy's Resource literally (and only as a single string), so the documented policy was refused, and it
+   failed outright on a statement whose Principal is the string "*" (the usual TLS-only Deny).
+8. `AWS::S3::BucketPolicy` exists: moto had no model for it (it warned and skipped it). Its Ref is the bucket
+   name; create/update put the policy, delete removes it (nothing to do if the bucket is already gone).
+9. Requests to the emulator count as TLS requests for `aws:SecureTransport`: AWS's endpoints are HTTPS, the
+   emulator's plain HTTP stands for them. moto evaluates no `Bool` condition, so a TLS-only bucket policy
+   (Deny when `aws:SecureTransport` is "false") denied every object request on the bucket.
+10. An `AWS::EC2::Instance` with a LaunchTemplate is launched from it, as EC2 does: the template's
+    MetadataOptions (IMDSv2), BlockDeviceMappings (merged with the instance's, device by device, EBS
+    DeleteOnTermination defaulting to true), ImageId/InstanceType/KeyName/UserData where the instance names
+    none, SecurityGroupIds, IamInstanceProfile and instance/volume TagSpecifications, plus the
+    `aws:ec2launchtemplate:id`/`version` tags EC2 adds. The instance's own SecurityGroupIds (which moto
+    ignored, with or without a template) are its security groups. Skipped whole on a moto whose
+    CloudFormation engine reads LaunchTemplate itself.
+11. `AWS::IAM::Role` attaches its ManagedPolicyArns (moto dropped them); an update attaches/detaches the
+    difference, and a delete detaches them first (moto refuses to delete a role with attached policies).
+12. `AWS::CloudWatch::Alarm` exists (moto had no model for it): a metric alarm through moto's PutMetricAlarm,
+    metric-math `Metrics` included; Ref is the alarm name, `Fn::GetAtt Alarm.Arn` its ARN.
+13. `AWS::EC2::SecurityGroup` keeps its SecurityGroupEgress rules: they replace the default allow-all egress
+    rule, as in EC2 (moto kept allow-all and dropped the declared rules).
+
+Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
+it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
+
+Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
+`AWS::SecretsManager::Secret` and `AWS::EC2::SecurityGroupEgress` resources (the templates declare egress
+inline), ingress rule Descriptions, S3 lifecycle ObjectSize filters and a logging TargetObjectKeyFormat
+(moto's S3 has no field for them), a launch template's NetworkInterfaces, RDS/DynamoDB settings beyond fix 3,
+and EC2's own RunInstances API with a LaunchTemplate (outside CloudFormation): it still ignores the
+template's MetadataOptions and adds moto's default /dev/sda1, which the audit reports as "not checked".
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 from typing import Any
 
 _APPLIED: list[str] = []
+_DONE: list[bool] = []
+_MODELS: list[type] = []  # CloudFormation models added here; moto finds them as weakly held subclasses
 
 
 def _bool(value: Any) -> bool:
@@ -33,13 +77,22 @@ def _bool(value: Any) -> bool:
 
 def apply() -> list[str]:
     """Apply every fix once; return their names (for `fuelflow local` and the tests)."""
-    if _APPLIED:
+    if _DONE:
         return list(_APPLIED)
+    _DONE.append(True)  # before the fixes: a fix a later moto makes unnecessary appends no name
     _fix_change_sets()
     _fix_parameter_group_ref()
     _fix_db_instance_properties()
     _fix_primary_nic_delete_on_termination()
     _fix_network_deletes()
+    _fix_bucket_properties()
+    _fix_log_delivery_policy()
+    _fix_bucket_policy_model()
+    _fix_tls_requests()
+    _fix_launch_template_instances()
+    _fix_role_managed_policies()
+    _fix_alarm_model()
+    _fix_security_group_egress()
     return list(_APPLIED)
 
 
@@ -177,3 +230,531 @@ def _fix_network_deletes() -> None:
         if "delete" not in model.__dict__:  # a later moto that implements it keeps its own
             model.delete = idempotent(delete)  # type: ignore[attr-defined]
     _APPLIED.append("stack deletes remove route tables, routes, gateways and endpoints")
+
+
+# ------------------------------------------------------------------------------------------------ S3
+
+
+def _cfn_lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """One CloudFormation `LifecycleConfiguration.Rules` item in the S3 API's shape (what moto's S3 parses)."""
+    api: dict[str, Any] = {"Status": rule.get("Status", "Enabled")}
+    if rule.get("Id") is not None:
+        api["ID"] = rule["Id"]
+    tags = [{"Key": t["Key"], "Value": t.get("Value", "")} for t in rule.get("TagFilters") or []]
+    prefix = rule.get("Prefix")
+    if tags and (prefix is not None or len(tags) > 1):
+        api["Filter"] = {"And": {**({"Prefix": prefix} if prefix is not None else {}), "Tag": tags}}
+    elif tags:
+        api["Filter"] = {"Tag": tags[0]}
+    else:
+        api["Filter"] = {"Prefix": prefix or ""}
+    expiration: dict[str, Any] = {}
+    if rule.get("ExpirationInDays") is not None:
+        expiration["Days"] = int(rule["ExpirationInDays"])
+    if rule.get("ExpirationDate") is not None:
+        expiration["Date"] = rule["ExpirationDate"]
+    if rule.get("ExpiredObjectDeleteMarker") is not None:
+        expiration["ExpiredObjectDeleteMarker"] = _bool(rule["ExpiredObjectDeleteMarker"])
+    if expiration:
+        api["Expiration"] = expiration
+    transitions = list(rule.get("Transitions") or []) + ([rule["Transition"]] if rule.get("Transition") else [])
+    if transitions:
+        api["Transition"] = [{k: v for k, v in (("StorageClass", t.get("StorageClass")),
+                                                ("Days", t.get("TransitionInDays")),
+                                                ("Date", t.get("TransitionDate"))) if v is not None}
+                             for t in transitions]
+    noncurrent = rule.get("NoncurrentVersionExpiration") or {}
+    days = noncurrent.get("NoncurrentDays", rule.get("NoncurrentVersionExpirationInDays"))
+    if days is not None:
+        api["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(days)}
+        if noncurrent.get("NewerNoncurrentVersions") is not None:
+            api["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] = int(noncurrent["NewerNoncurrentVersions"])
+    nv_transitions = list(rule.get("NoncurrentVersionTransitions") or []) + (
+        [rule["NoncurrentVersionTransition"]] if rule.get("NoncurrentVersionTransition") else [])
+    if nv_transitions:
+        api["NoncurrentVersionTransition"] = [
+            {k: v for k, v in (("StorageClass", t.get("StorageClass")), ("NoncurrentDays", t.get("TransitionInDays")),
+                               ("NewerNoncurrentVersions", t.get("NewerNoncurrentVersions"))) if v is not None}
+            for t in nv_transitions]
+    if (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation") is not None:
+        api["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])}
+    return api
+
+
+def _apply_bucket_properties(backend: Any, bucket: Any, props: dict[str, Any], *, created: bool) -> None:
+    """Put what moto's CloudFormation engine left out. On create only settings still unset (a moto that sets
+    one itself keeps its own); on update all of them, removing what the template no longer declares."""
+    name = bucket.name
+    status = (props.get("VersioningConfiguration") or {}).get("Status")
+    if status and not (created and bucket.versioning_status):
+        backend.put_bucket_versioning(name, status)
+
+    pab = props.get("PublicAccessBlockConfiguration")
+    if pab and not (created and bucket.public_access_block is not None):
+        backend.put_public_access_block(name, {k: _bool(v) for k, v in pab.items()})
+    elif pab is None and not created:
+        bucket.public_access_block = None
+
+    rules = (props.get("OwnershipControls") or {}).get("Rules") or []
+    if rules and not (created and bucket.ownership_rule):
+        backend.put_bucket_ownership_controls(name, ownership=rules[0]["ObjectOwnership"])
+    elif not rules and not created:
+        backend.delete_bucket_ownership_controls(name)
+
+    lifecycle = (props.get("LifecycleConfiguration") or {}).get("Rules") or []
+    if lifecycle and not (created and bucket.rules):
+        backend.put_bucket_lifecycle(name, [_cfn_lifecycle_rule(r) for r in lifecycle])
+    elif not lifecycle and not created:
+        backend.delete_bucket_lifecycle(name)
+
+    logging_config = props.get("LoggingConfiguration")
+    if logging_config is not None and not (created and bucket.logging):
+        backend.put_bucket_logging(name, {"TargetBucket": logging_config.get("DestinationBucketName") or name,
+                                          "TargetPrefix": logging_config.get("LogFilePrefix") or ""})
+    elif logging_config is None and not created:
+        backend.put_bucket_logging(name, {})
+
+
+def _fix_bucket_properties() -> None:
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    original_update = FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _apply_bucket_properties(s3_backends[account_id][get_partition(region_name)], bucket,
+                                 cloudformation_json.get("Properties") or {}, created=True)
+        return bucket
+
+    def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
+                                 region_name)
+        if bucket is original_resource:  # updated in place; a replacement was created through the fix above
+            _apply_bucket_properties(s3_backends[account_id][get_partition(region_name)], bucket,
+                                     cloudformation_json.get("Properties") or {}, created=False)
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    FakeBucket.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
+    _APPLIED.append("buckets keep versioning, public access block, ownership, lifecycle and logging")
+
+
+def _iam_pattern_matches(pattern: str, value: str) -> bool:
+    """IAM's wildcard match: `*` any run of characters, `?` any one; case-sensitive (ARNs, resources)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value) is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _fix_log_delivery_policy() -> None:
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket._log_permissions_enabled_policy
+
+    def allows_log_delivery(target_bucket: Any, target_prefix: str | None) -> bool:
+        try:
+            if original(target_bucket=target_bucket, target_prefix=target_prefix):
+                return True
+        except AttributeError:  # moto reads every Principal as a dict; `"Principal": "*"` is a string
+            pass
+        try:
+            statements = _as_list(json.loads(target_bucket.policy.decode())["Statement"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return False
+        # Every key the logs can get must be covered: match the literal "<prefix>*" against the pattern.
+        keys = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}/{target_prefix or ''}*"
+        for stmt in statements:
+            principal = stmt.get("Principal")
+            services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+            if (stmt.get("Effect") == "Allow" and "logging.s3.amazonaws.com" in services
+                    and any(_iam_pattern_matches(a.lower(), "s3:putobject") for a in _as_list(stmt.get("Action")))
+                    and any(_iam_pattern_matches(r, keys) for r in _as_list(stmt.get("Resource")))):
+                return True
+        return False
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(allows_log_delivery)  # type: ignore[method-assign]
+    _APPLIED.append("log target buckets are judged by their policy's wildcards")
+
+
+def _fix_bucket_policy_model() -> None:
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    if "AWS::S3::BucketPolicy" in parsing.get_model_map():
+        return  # a moto that models it keeps its own
+
+    class BucketPolicy(CloudFormationModel):
+        """AWS::S3::BucketPolicy: the policy lives on moto's bucket; this only remembers which bucket."""
+
+        def __init__(self, account_id: str, region_name: str, bucket_name: str) -> None:
+            self.account_id, self.region_name, self.bucket_name = account_id, region_name, bucket_name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::S3::BucketPolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.bucket_name
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> BucketPolicy:
+            props = cloudformation_json["Properties"]
+            document = props["PolicyDocument"]
+            text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(props["Bucket"], text.encode())
+            return cls(account_id, region_name, props["Bucket"])
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> BucketPolicy:
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            if original_resource.bucket_name != new.bucket_name:
+                original_resource.delete(account_id, region_name)
+            return new
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            cls(account_id, region_name, resource_name).delete(account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            with contextlib.suppress(MissingBucket):  # deleted with its bucket: nothing left to do
+                s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.bucket_name)
+
+    _MODELS.append(BucketPolicy)
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    _APPLIED.append("AWS::S3::BucketPolicy is created")
+
+
+def _only_without_tls(statement: dict[str, Any]) -> bool:
+    """True for a statement that applies only to requests not sent over TLS (aws:SecureTransport false)."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or not isinstance(condition.get("Bool"), dict):
+        return False
+    values = _as_list(condition["Bool"].get("aws:SecureTransport"))
+    return bool(values) and all(str(v).lower() == "false" for v in values)
+
+
+def _fix_tls_requests() -> None:
+    from moto.iam.access_control import IAMPolicy
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original(self, action, resource)
+        try:
+            document = json.loads(self.policy.decode())
+            statements = _as_list(document["Statement"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return original(self, action, resource)
+        kept = [s for s in statements if not (isinstance(s, dict) and _only_without_tls(s))]
+        if len(kept) == len(statements):
+            return original(self, action, resource)
+        return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    _APPLIED.append("requests to the emulator count as TLS for bucket policies")
+
+
+# ------------------------------------------------------------------------------------------------ EC2
+
+
+def _ebs_mapping(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A block device mapping with EC2's types and defaults (DeleteOnTermination true for EBS)."""
+    ebs = dict(mapping["Ebs"])
+    if ebs.get("VolumeSize") is not None:
+        ebs["VolumeSize"] = int(ebs["VolumeSize"])
+    ebs["Encrypted"] = _bool(ebs.get("Encrypted", False))
+    ebs["DeleteOnTermination"] = _bool(ebs.get("DeleteOnTermination", True))
+    return {**mapping, "Ebs": ebs}
+
+
+def _tag_spec(specs: Any, resource_type: str) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for s in specs or [] if s.get("ResourceType") == resource_type
+            for t in s.get("Tags", [])}
+
+
+def _fix_launch_template_instances() -> None:
+    import inspect
+
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import Instance, MetadataOptions
+
+    original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    if "LaunchTemplate" in inspect.getsource(original):
+        return  # a moto whose CloudFormation engine launches from the template keeps its own
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        backend = ec2_backends[account_id][region_name]
+        version = backend._get_template_from_args(props["LaunchTemplate"]) if props.get("LaunchTemplate") else None
+        data: dict[str, Any] = dict(version.data or {}) if version is not None else {}
+        merged = dict(props)
+        for key in ("ImageId", "InstanceType", "KeyName", "UserData"):
+            if merged.get(key) is None and data.get(key) is not None:
+                merged[key] = data[key]
+        devices = {m["DeviceName"]: m for m in data.get("BlockDeviceMappings") or []}
+        devices.update({m["DeviceName"]: m for m in props.get("BlockDeviceMappings") or []})
+        if devices:
+            merged["BlockDeviceMappings"] = [_ebs_mapping(m) for m in devices.values() if m.get("Ebs")]
+        instance = original(cls, resource_name, {**cloudformation_json, "Properties": merged}, account_id,
+                            region_name, **kwargs)
+
+        group_ids = props.get("SecurityGroupIds") or (
+            [] if props.get("SecurityGroups") or props.get("NetworkInterfaces") else data.get("SecurityGroupIds"))
+        groups = [g for g in (backend.get_security_group_from_id(i) for i in group_ids or []) if g is not None]
+        if groups and not props.get("SecurityGroups"):
+            instance.security_groups = groups
+            primary = instance.nics.get(0)
+            if primary is not None:
+                primary._group_set = list(groups)
+        if version is None:
+            return instance
+
+        own_tags = {t["Key"] for t in props.get("Tags") or []}
+        instance.add_tags({k: v for k, v in _tag_spec(data.get("TagSpecifications"), "instance").items()
+                           if k not in own_tags})
+        instance.add_tags({"aws:ec2launchtemplate:id": version.template.id,
+                           "aws:ec2launchtemplate:version": str(version.number)})
+        volume_tags = _tag_spec(data.get("TagSpecifications"), "volume")
+        if volume_tags:
+            for _, device in instance.get_block_device_mapping:
+                for volume in backend.describe_volumes(volume_ids=[device.volume_id]):
+                    volume.add_tags(volume_tags)
+        if data.get("MetadataOptions"):
+            instance.metadata_options = MetadataOptions(data["MetadataOptions"])
+        profile = data.get("IamInstanceProfile") or {}
+        if profile and not props.get("IamInstanceProfile"):
+            backend.associate_iam_instance_profile(instance_id=instance.id,
+                                                   iam_instance_profile_name=profile.get("Name"),
+                                                   iam_instance_profile_arn=profile.get("Arn"))
+        return instance
+
+    Instance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    _APPLIED.append("instances launch from their launch template (IMDSv2, encrypted root, groups, profile)")
+
+
+def _fix_security_group_egress() -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+
+    original = SecurityGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def allow_all(rule: Any) -> bool:
+        return rule.ip_protocol == "-1" and rule.ip_range in ({"CidrIp": "0.0.0.0/0"}, {"CidrIpv6": "::/0"})
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        egress = (cloudformation_json.get("Properties") or {}).get("SecurityGroupEgress") or []
+        if not egress or not all(allow_all(r) for r in group.egress_rules):
+            return group  # nothing declared, or a moto that applied the declared rules itself
+        backend = ec2_backends[account_id][region_name]
+        group.egress_rules = []
+        for rule in egress:
+            described = {"Description": rule["Description"]} if rule.get("Description") else {}
+            ranges = [{key: rule[key], **described} for key in ("CidrIp", "CidrIpv6") if rule.get(key)]
+            peers = [{"GroupId": rule["DestinationSecurityGroupId"], **described}] \
+                if rule.get("DestinationSecurityGroupId") else []
+            prefixes = [{"PrefixListId": rule["DestinationPrefixListId"], **described}] \
+                if rule.get("DestinationPrefixListId") else []
+            backend.authorize_security_group_egress(
+                group.id, str(rule["IpProtocol"]), rule.get("FromPort"), rule.get("ToPort"), ranges,
+                source_groups=peers, prefix_list_ids=prefixes, vpc_id=group.vpc_id)
+        return group
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    _APPLIED.append("security groups keep their declared egress rules")
+
+
+# ------------------------------------------------------------------------------------------------ IAM
+
+
+def _fix_role_managed_policies() -> None:
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    original_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    original_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def iam(account_id: str, region_name: str) -> Any:
+        return iam_backends[account_id][get_partition(region_name)]
+
+    def sync(role: Any, props: dict[str, Any], account_id: str, region_name: str, *, detach: bool) -> None:
+        wanted = list(dict.fromkeys(props.get("ManagedPolicyArns") or []))
+        backend = iam(account_id, region_name)
+        for arn in wanted:
+            if arn not in role.managed_policies:
+                backend.attach_role_policy(arn, role.name)
+        for arn in [a for a in role.managed_policies if detach and a not in wanted]:
+            backend.detach_role_policy(arn, role.name)
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        role = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        sync(role, cloudformation_json.get("Properties") or {}, account_id, region_name, detach=False)
+        return role
+
+    def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        role = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
+                               region_name)
+        sync(role, cloudformation_json.get("Properties") or {}, account_id, region_name, detach=True)
+        return role
+
+    def delete_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str) -> None:
+        backend = iam(account_id, region_name)
+        for role in [r for r in backend.roles.values() if r.name == resource_name]:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+        original_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+    Role.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    Role.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
+    Role.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)  # type: ignore[assignment]
+    _APPLIED.append("roles attach their ManagedPolicyArns")
+
+
+# ------------------------------------------------------------------------------------------------ CloudWatch
+
+
+def _metric_data_queries(metrics: list[Any]) -> list[Any]:
+    """CloudFormation's `Metrics` (metric math) as moto's MetricDataQuery objects, as its PutMetricAlarm builds."""
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat
+
+    queries = []
+    for metric in metrics:
+        stat: Any = metric.get("MetricStat") or {}
+        inner: Any = stat.get("Metric") or {}
+        metric_stat = None
+        if inner.get("MetricName"):
+            dimensions = [Dimension(d.get("Name"), d.get("Value")) for d in inner.get("Dimensions", [])]
+            metric_stat = MetricStat(metric=Metric(metric_name=inner["MetricName"], namespace=inner.get("Namespace"),
+                                                   dimensions=dimensions),
+                                     period=stat.get("Period"), stat=stat.get("Stat"), unit=stat.get("Unit"))
+        queries.append(MetricDataQuery(query_id=metric.get("Id"), label=metric.get("Label"),
+                                       period=metric.get("Period"), return_data=metric.get("ReturnData"),
+                                       expression=metric.get("Expression"), metric_stat=metric_stat))
+    return queries
+
+
+def _fix_alarm_model() -> None:
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    if "AWS::CloudWatch::Alarm" in parsing.get_model_map():
+        return  # a moto that models it keeps its own
+
+    def number(value: Any, kind: type) -> Any:
+        return None if value is None else kind(value)
+
+    class MetricAlarm(CloudFormationModel):
+        """AWS::CloudWatch::Alarm: the alarm lives in moto's CloudWatch; this remembers its name and ARN."""
+
+        def __init__(self, name: str, arn: str) -> None:
+            self.name, self.arn = name, arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            if attribute_name == "Arn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> MetricAlarm:
+            p = cloudformation_json["Properties"]
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName") or resource_name, namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                metric_data_queries=_metric_data_queries(p["Metrics"]) if p.get("Metrics") else None,
+                comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
+                datapoints_to_alarm=number(p.get("DatapointsToAlarm"), int), period=number(p.get("Period"), int),
+                threshold=number(p.get("Threshold"), float),
+                statistic=p.get("Statistic"), extended_statistic=p.get("ExtendedStatistic"),
+                description=p.get("AlarmDescription"), dimensions=list(p.get("Dimensions") or []),
+                alarm_actions=list(p.get("AlarmActions") or []), ok_actions=list(p.get("OKActions") or []),
+                insufficient_data_actions=list(p.get("InsufficientDataActions") or []), unit=p.get("Unit"),
+                actions_enabled=_bool(p.get("ActionsEnabled", True)), treat_missing_data=p.get("TreatMissingData"),
+                evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+                threshold_metric_id=p.get("ThresholdMetricId"), tags=list(p.get("Tags") or []))
+            return cls(alarm.name, alarm.alarm_arn)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> MetricAlarm:
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            if new.name != original_resource.name:
+                original_resource.delete(account_id, region_name)
+            return new
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+
+    _MODELS.append(MetricAlarm)
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    _APPLIED.append("AWS::CloudWatch::Alarm is created")
