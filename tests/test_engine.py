@@ -215,7 +215,7 @@ class _ThrottlingHandler(BaseHTTPRequestHandler):
     throttles_left = 2
     requests = 0
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+    def do_POST(self) -> None:
         type(self).requests += 1
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if type(self).throttles_left > 0:
