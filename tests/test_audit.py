@@ -361,26 +361,20 @@ def test_s3_logs_lifecycle(dep: Deployment, lifecycle: bool | None, expected: St
     assert statuses(found) == {dep.names.buckets["logs"]: expected}
 
 
-def test_cloudformation_on_the_emulator_does_not_count_dropped_settings(dep: Deployment) -> None:
-    """moto's CloudFormation engine drops PublicAccessBlock, versioning, bucket policies, ownership and
-    lifecycle: after a CloudFormation deploy on the emulator their absence proves nothing -> not checked.
-    A setting that *is* there is still judged (Suspended versioning is a finding either way)."""
+def test_missing_bucket_settings_are_findings_whichever_engine_deployed(dep: Deployment) -> None:
+    """The embedded emulator models PublicAccessBlock, versioning, bucket policies, ownership and lifecycle
+    for CloudFormation too (fuelflow.moto_fixes), so a missing setting is a finding under either engine."""
     n = dep.names.buckets
     bare: dict[str, Any] = {"pab": None, "versioning": None, "tls_policy": None, "ownership": None,
                             "lifecycle": None}
     dep.buckets(**{"app-data": bare, "logs": bare, "backups": {"versioning": "Suspended"}})
-    report = run_audit(dep.aws, dep.env, "cloudformation",
-                       only=["FF-S3-001", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006"])
-    app = [r for r in report.results if r.resource == n["app-data"]]
-    assert app and all(r.status is Status.NOT_CHECKED for r in app)
-    assert all("CloudFormation engine ignores" in r.detail for r in app)
-    backups = next(r for r in report.results if r.resource == n["backups"] and r.control_id == "FF-S3-003")
-    assert backups.status is Status.FAILED
-    # Encryption is honoured by moto's CloudFormation engine: its absence stays a finding.
-    dep2 = Deployment(dep.aws, make_env())
-    dep2.buckets(**{"app-data": {"encryption": False}})
-    enc = results(dep2, "FF-S3-002", engine="cloudformation")
-    assert enc[dep2.names.buckets["app-data"]].status is Status.FAILED
+    for engine in ("cloudformation", "terraform"):
+        report = run_audit(dep.aws, dep.env, engine,
+                           only=["FF-S3-001", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006"])
+        app = [r for r in report.results if r.resource == n["app-data"]]
+        assert app and all(r.status is Status.FAILED for r in app), engine
+        backups = next(r for r in report.results if r.resource == n["backups"] and r.control_id == "FF-S3-003")
+        assert backups.status is Status.FAILED
 
 
 # ============================================================================================ RDS
@@ -458,19 +452,16 @@ def test_rds_deletion_protection_in_prod(aws: AwsContext) -> None:
     assert r.status is Status.NOT_APPLICABLE and "prod" in r.detail
 
 
-def test_rds_settings_moto_cloudformation_drops_are_not_checked(aws: AwsContext) -> None:
-    """moto's CloudFormation engine drops log exports, ManageMasterUserPassword and DeletionProtection, and
-    cannot attach a template-made parameter group (cloudformation/rds-database.yaml leaves it out there)."""
+def test_missing_rds_settings_are_findings_whichever_engine_deployed(aws: AwsContext) -> None:
+    """Log exports, the managed password, deletion protection and the TLS parameter group are modelled by
+    the embedded emulator for CloudFormation too (fuelflow.moto_fixes): missing, they are findings."""
     dep = Deployment(aws, make_env("prod"))
     dep.database(EnableCloudwatchLogsExports=None, ManageMasterUserPassword=None, MasterUserPassword="x" * 12,
                  DeletionProtection=False, require_tls=None)
     only = ["FF-RDS-002", "FF-RDS-004", "FF-RDS-005", "FF-RDS-007"]
-    report = run_audit(aws, dep.env, "cloudformation", only=only)
-    assert [r.status for r in report.results] == [Status.NOT_CHECKED] * 4
-    assert all("CloudFormation engine ignores" in r.detail for r in report.results)
-    # The same settings deployed through the API (as Terraform does) are findings.
-    report = run_audit(aws, dep.env, "terraform", only=only)
-    assert [r.status for r in report.results] == [Status.FAILED] * 4
+    for engine in ("cloudformation", "terraform"):
+        report = run_audit(aws, dep.env, engine, only=only)
+        assert [r.status for r in report.results] == [Status.FAILED] * 4, engine
 
 
 def test_rds_missing_instance_is_a_finding(dep: Deployment) -> None:
@@ -557,8 +548,7 @@ def test_database_outside_the_db_group(dep: Deployment) -> None:
                                           VpcId=dep.vpc_id)["GroupId"]
     dep.database(VpcSecurityGroupIds=[other])
     assert results(dep, "FF-SG-003")[dep.names.db_instance].status is Status.FAILED
-    # moto's CloudFormation engine drops a DB instance's VPC security groups: not checked there.
-    assert results(dep, "FF-SG-003", "cloudformation")[dep.names.db_instance].status is Status.NOT_CHECKED
+    assert results(dep, "FF-SG-003", "cloudformation")[dep.names.db_instance].status is Status.FAILED
 
 
 # ============================================================================================ EC2
@@ -658,13 +648,11 @@ def test_no_star_on_star_through_a_managed_policy(dep: Deployment) -> None:
     assert r.status is Status.FAILED and "AdministratorAccess" in r.detail
 
 
-def test_roles_without_managed_policies_under_cloudformation_on_the_emulator(dep: Deployment) -> None:
-    """moto's CloudFormation engine drops ManagedPolicyArns: a role with none attached cannot be vouched for."""
+def test_roles_without_managed_policies_are_judged_by_their_inline_policies(dep: Deployment) -> None:
     dep.roles(ec2_managed=())
     ec2_role = next(iter(dep.names.roles))
-    assert results(dep, "FF-IAM-002")[ec2_role].status is Status.PASSED
-    r = results(dep, "FF-IAM-002", "cloudformation")[ec2_role]
-    assert r.status is Status.NOT_CHECKED and "ManagedPolicyArns" in r.detail
+    for engine in ("cloudformation", "terraform"):
+        assert results(dep, "FF-IAM-002", engine)[ec2_role].status is Status.PASSED
 
 
 @pytest.mark.parametrize(("document", "expected"), [

@@ -39,21 +39,6 @@ LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 # What moto's CloudFormation engine drops (DECISIONS.md section 7, confirmed in moto's source): after a
 # CloudFormation deploy on the emulator these settings read back as "not set", whatever the template says.
 # Their *absence* there proves nothing, so it is "not checked"; a value that is present is still judged.
-CFN_EMULATOR_DROPS: dict[str, str] = {
-    "s3.public_access_block": "an S3 bucket's PublicAccessBlockConfiguration",
-    "s3.versioning": "an S3 bucket's VersioningConfiguration",
-    "s3.lifecycle": "an S3 bucket's LifecycleConfiguration",
-    "s3.ownership": "an S3 bucket's OwnershipControls",
-    "s3.bucket_policy": "AWS::S3::BucketPolicy resources",
-    "rds.log_exports": "a DB instance's EnableCloudwatchLogsExports",
-    "rds.managed_password": "a DB instance's ManageMasterUserPassword",
-    "rds.deletion_protection": "a DB instance's DeletionProtection",
-    "rds.parameter_group": "a DB instance's template-made DBParameterGroupName (it cannot attach one)",
-    "rds.security_groups": "a DB instance's VPC security groups",
-    "ec2.metadata_options": "an instance's MetadataOptions",
-    "ec2.block_devices": "an instance's launch-template BlockDeviceMappings",
-    "iam.managed_policies": "a role's ManagedPolicyArns",
-}
 
 
 class Status(str, Enum):
@@ -287,16 +272,6 @@ class AuditContext:
             raise value
         return cast(T, value)
 
-    # -- what the emulator cannot tell
-
-    def emulator_drops(self, setting: str) -> str | None:
-        """Why an absent `setting` proves nothing on this target, or None when its absence is a finding."""
-        if self.aws.is_local and self.engine == "cloudformation" and setting in CFN_EMULATOR_DROPS:
-            return (f"the local emulator's CloudFormation engine ignores {CFN_EMULATOR_DROPS[setting]}, so its "
-                    "absence proves nothing here (cfn-lint/checkov check the template; audit --target aws for "
-                    "the real answer)")
-        return None
-
     # -- cached reads of the environment's resources
 
     def bucket_exists(self, bucket: str) -> bool:
@@ -416,12 +391,6 @@ def not_applicable(resource: str, detail: str, arn: str | None = None) -> Verdic
     return Verdict(Status.NOT_APPLICABLE, resource, detail, arn)
 
 
-def absent(ctx: AuditContext, setting: str, resource: str, finding: str, arn: str | None = None) -> Verdict:
-    """A setting that reads back as not set: a finding, unless the target is known to drop it."""
-    reason = ctx.emulator_drops(setting)
-    return not_checked(resource, reason, arn) if reason else failed(resource, finding, arn)
-
-
 def _each(items: Iterable[tuple[str, str | None]], judge: Callable[[str], Verdict]) -> Iterator[Verdict]:
     """Judge each (resource, arn); a question the target cannot answer becomes "not checked" for that one."""
     for name, arn in items:
@@ -447,7 +416,7 @@ def _judge_public_access_block(ctx: AuditContext, bucket: str) -> Verdict:
         return failed(bucket, f"bucket {NOT_FOUND}", arn)
     got = ctx.bucket_setting(bucket, "get_public_access_block", "NoSuchPublicAccessBlockConfiguration")
     if got is None:
-        return absent(ctx, "s3.public_access_block", bucket, "no public access block configured", arn)
+        return failed(bucket, "no public access block configured", arn)
     flags = got.get("PublicAccessBlockConfiguration", {})
     wanted = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
     off = [f for f in wanted if flags.get(f) is not True]
@@ -478,7 +447,7 @@ def _judge_versioning(ctx: AuditContext, bucket: str) -> Verdict:
     if status == "Enabled":
         return passed(bucket, "versioning enabled", arn)
     if status is None:
-        return absent(ctx, "s3.versioning", bucket, "versioning never enabled", arn)
+        return failed(bucket, "versioning never enabled", arn)
     return failed(bucket, f"versioning {status.lower()}", arn)
 
 
@@ -509,7 +478,7 @@ def _judge_tls_policy(ctx: AuditContext, bucket: str) -> Verdict:
         return failed(bucket, f"bucket {NOT_FOUND}", arn)
     got = ctx.bucket_setting(bucket, "get_bucket_policy", "NoSuchBucketPolicy")
     if got is None:
-        return absent(ctx, "s3.bucket_policy", bucket, "no bucket policy (plain-HTTP requests are accepted)", arn)
+        return failed(bucket, "no bucket policy (plain-HTTP requests are accepted)", arn)
     if any(_denies_insecure_transport(s, arn) for s in _statements(parse_policy(got.get("Policy")))):
         return passed(bucket, "policy denies requests without TLS (aws:SecureTransport=false)", arn)
     return failed(bucket, "policy has no Deny s3:* on aws:SecureTransport=false for the bucket and its objects", arn)
@@ -560,7 +529,7 @@ def check_s3_ownership(ctx: AuditContext) -> Iterator[Verdict]:
             return failed(bucket, f"bucket {NOT_FOUND}", arn)
         got = ctx.bucket_setting(bucket, "get_bucket_ownership_controls", "OwnershipControlsNotFoundError")
         if got is None:
-            return absent(ctx, "s3.ownership", bucket, "no ownership controls (ACLs are honoured)", arn)
+            return failed(bucket, "no ownership controls (ACLs are honoured)", arn)
         rules = [r.get("ObjectOwnership") for r in got.get("OwnershipControls", {}).get("Rules", [])]
         if "BucketOwnerEnforced" in rules:
             return passed(bucket, "BucketOwnerEnforced", arn)
@@ -581,7 +550,7 @@ def check_s3_log_lifecycle(ctx: AuditContext) -> Iterator[Verdict]:
             return failed(bucket, f"bucket {NOT_FOUND}", arn)
         got = ctx.bucket_setting(bucket, "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration")
         if got is None:
-            return absent(ctx, "s3.lifecycle", bucket, "no lifecycle rules: logs are kept forever", arn)
+            return failed(bucket, "no lifecycle rules: logs are kept forever", arn)
         days = [r["Expiration"]["Days"] for r in got.get("Rules", [])
                 if r.get("Status") == "Enabled" and "Days" in r.get("Expiration", {})]
         if not days:
@@ -634,7 +603,7 @@ def check_rds_secret(ctx: AuditContext) -> Iterator[Verdict]:
         secret = db.get("MasterUserSecret") or {}
         secret_arn = secret.get("SecretArn")
         if not secret_arn:
-            return absent(ctx, "rds.managed_password", name,
+            return failed(name,
                           "master password is not managed in Secrets Manager (ManageMasterUserPassword off)", arn)
         found = ctx.call("secretsmanager", "describe_secret", missing=("ResourceNotFoundException",),
                          SecretId=secret_arn)
@@ -675,7 +644,7 @@ def check_rds_tls(ctx: AuditContext) -> Iterator[Verdict]:
         group = groups[0]
         group_name = str(group.get("DBParameterGroupName"))
         if group_name.startswith("default."):
-            return absent(ctx, "rds.parameter_group", name,
+            return failed(name,
                           f"uses the default parameter group {group_name} (require_secure_transport off)", arn)
         params = ctx.pages("rds", "describe_db_parameters", "Parameters",
                            missing=("DBParameterGroupNotFound", "DBParameterGroupNotFoundFault"),
@@ -703,7 +672,7 @@ def check_rds_logs(ctx: AuditContext) -> Iterator[Verdict]:
     def judge(db: dict[str, Any], name: str, arn: str) -> Verdict:
         exported = list(db.get("EnabledCloudwatchLogsExports") or [])
         if not exported:
-            return absent(ctx, "rds.log_exports", name, "no log is exported to CloudWatch", arn)
+            return failed(name, "no log is exported to CloudWatch", arn)
         missing = [log for log in RDS_LOG_EXPORTS if log not in exported]
         if missing:
             return failed(name, f"not exported: {', '.join(missing)} (exported: {', '.join(exported)})", arn)
@@ -743,7 +712,7 @@ def check_rds_deletion_protection(ctx: AuditContext) -> Iterator[Verdict]:
     def judge(db: dict[str, Any], name: str, arn: str) -> Verdict:
         if db.get("DeletionProtection") is True:
             return passed(name, "deletion protection on", arn)
-        return absent(ctx, "rds.deletion_protection", name, "deletion protection off", arn)
+        return failed(name, "deletion protection off", arn)
 
     yield from _db_verdict(ctx, judge)
 
@@ -888,7 +857,7 @@ def check_db_only_from_web(ctx: AuditContext) -> Iterator[Verdict]:
             return passed(name, f"attached only to {ctx.names.db_sg}", arn)
         others = sorted(attached - db_ids)
         if not attached & db_ids:
-            return absent(ctx, "rds.security_groups", name,
+            return failed(name,
                           f"not attached to {ctx.names.db_sg} (attached: {', '.join(others) or 'none'})", arn)
         return failed(name, f"also attached to {', '.join(others)}, which the audit does not vouch for", arn)
 
@@ -935,7 +904,7 @@ def check_imdsv2(ctx: AuditContext) -> Iterator[Verdict]:
             if template and template.get("MetadataOptions", {}).get("HttpTokens") == "required":
                 return not_checked(instance_id, "the local emulator does not apply a launch template's "
                                    "MetadataOptions to its instances (the template requires IMDSv2)", arn)
-        return absent(ctx, "ec2.metadata_options", instance_id,
+        return failed(instance_id,
                       f"IMDSv1 allowed (HttpTokens={options.get('HttpTokens', 'unset')})", arn)
 
     yield from _each([(i["InstanceId"], _instance_arn(ctx, i)) for i in found], judge)
@@ -955,8 +924,7 @@ def check_ebs_encrypted(ctx: AuditContext) -> Iterator[Verdict]:
         arn = _instance_arn(ctx, inst)
         devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m}
         if not devices:
-            reason = ctx.emulator_drops("ec2.block_devices") or "the target reports no EBS volume for this instance"
-            return not_checked(instance_id, reason, arn)
+            return not_checked(instance_id, "the target reports no EBS volume for this instance", arn)
         volumes = ctx.pages("ec2", "describe_volumes", "Volumes", VolumeIds=sorted(devices)) or []
         plain = [v for v in volumes if not v.get("Encrypted")]
         if not plain:
@@ -1121,9 +1089,6 @@ def check_least_privilege(ctx: AuditContext) -> Iterator[Verdict]:
             problems.extend(_privilege_problems(ctx, policy))
         if problems:
             return failed(name, "; ".join(problems), arn)
-        if not any(p.kind == "managed" for p in policies) and ctx.emulator_drops("iam.managed_policies"):
-            return not_checked(name, "inline policies are least-privilege, but "
-                               + str(ctx.emulator_drops("iam.managed_policies")), arn)
         return passed(name, f"assumable only by {service}; {len(policies)} policy(ies), all scoped", arn)
 
     yield from _roles_verdicts(ctx, judge)
@@ -1139,9 +1104,6 @@ def check_no_admin(ctx: AuditContext) -> Iterator[Verdict]:
         admin = [p.label for p in policies if any(_is_admin(s) for s in _allows(p.document))]
         if admin:
             return failed(name, f"allows * on *: {', '.join(admin)}", arn)
-        if not any(p.kind == "managed" for p in policies) and ctx.emulator_drops("iam.managed_policies"):
-            return not_checked(name, "no inline policy allows * on *, but "
-                               + str(ctx.emulator_drops("iam.managed_policies")), arn)
         return passed(name, f"none of {len(policies)} policy(ies) allows * on *", arn)
 
     yield from _roles_verdicts(ctx, judge)
