@@ -5,7 +5,7 @@ actually runs, through boto3, whichever engine deployed it. It is read-only by c
 uses carries a guard that refuses any operation not named Get*/List*/Describe*/Head*.
 
 Every result is one of four statuses. "not checked" is for questions the target cannot answer (an API the
-emulator does not implement, a setting it drops, access denied): those are never counted as passed.
+emulator does not implement, an answer it cannot give, access denied): those are never counted as passed.
 """
 
 from __future__ import annotations
@@ -36,9 +36,6 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RDS_LOG_EXPORTS = ("error", "general", "slowquery")  # architecture: "RDS error, general, and slow query logs"
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 
-# What moto's CloudFormation engine drops (DECISIONS.md section 7, confirmed in moto's source): after a
-# CloudFormation deploy on the emulator these settings read back as "not set", whatever the template says.
-# Their *absence* there proves nothing, so it is "not checked"; a value that is present is still judged.
 
 
 class Status(str, Enum):

@@ -33,10 +33,8 @@ If nothing of the environment exists on the target, the audit stops with
 whose resource is missing fails with "not found" (exit 3).
 
 \b
---engine decides whether the Terraform state bucket and lock table are audited. On the local
-emulator it also matters because moto's CloudFormation engine drops some settings (public access
-blocks, versioning, bucket policies, RDS log exports, IMDS options, managed policies, ...): with
---engine cloudformation there, a setting that reads back as absent is "not checked", not failed.
+--engine decides whether the Terraform state bucket and lock table are audited (they exist
+only with --engine terraform; otherwise those controls are "not applicable").
 --output json: {results: [...], summary: {...}}; --output sarif: a SARIF 2.1.0 document with one
 rule per control and a result per failed (error/warning/note by severity) or not-checked
 (level none) control, located at the resource ARN.
