@@ -101,6 +101,19 @@ def test_status_and_outputs(deployed: dict[str, Any], capsys: pytest.CaptureFixt
     assert code == 0 and data["fuel-flow-ec2-dev"]["Instance1Id"].startswith("i-")
 
 
+def test_audit_after_a_cloudformation_deploy_finds_nothing(deployed: dict[str, Any],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The templates deserve no finding; whatever the target cannot answer must say why, never "passed"."""
+    code, data, err = run(capsys, "audit", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0, err
+    summary = data["summary"]
+    assert summary["failed"] == 0
+    assert summary["passed"] >= 30
+    for r in data["results"]:
+        if r["status"] in ("not_checked", "not_applicable"):
+            assert r["detail"], f"{r['control_id']} on {r['resource']} says {r['status']} without a reason"
+
+
 def test_changed_parameter_is_an_update(deployed: dict[str, Any], tmp_path: Path, project_dir: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """A user's own copy of the project is what gets deployed: change a setting there, see the diff."""
