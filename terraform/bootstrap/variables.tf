@@ -1,0 +1,50 @@
+# Same names and rules as the main root's variables (docs/contract.md), so the environment var-file
+# can be passed to both. Only these four matter here.
+
+variable "environment" {
+  description = "Environment name (environments/<env>.yaml `name`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment must be dev or prod: set `name` in environments/<env>.yaml to one of them."
+  }
+}
+
+variable "project_name" {
+  description = "Project name, the prefix of the state bucket and lock table (environments/<env>.yaml `project`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
+    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$ (lower case, starts with a letter, 2..21 characters): set `project` in environments/<env>.yaml."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the state backend (environments/<env>.yaml `region`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1: set `region` in environments/<env>.yaml."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource through the provider's default_tags (environments/<env>.yaml `tags`)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for k, v in var.tags :
+      length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !startswith(lower(k), "aws:")
+    ])
+    error_message = "tags: keys must be 1..128 characters and not start with aws:, values at most 256 characters: fix `tags` in environments/<env>.yaml."
+  }
+}

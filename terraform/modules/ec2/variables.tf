@@ -1,0 +1,130 @@
+variable "project_name" {
+  description = "Project name, the prefix of every resource name."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
+    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev or prod)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment must be dev or prod: pass one of them."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC the web security group belongs to."
+  type        = string
+  nullable    = false
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC; the web tier may reach MySQL (3306) inside it and nowhere else."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be an IPv4 CIDR: pass the network module's vpc_cidr output."
+  }
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets the instances are spread over (round robin)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.public_subnet_ids) >= 1
+    error_message = "public_subnet_ids must list at least one subnet: pass the network module's public_subnet_ids output."
+  }
+}
+
+variable "instance_profile_name" {
+  description = "Name of the IAM instance profile of the web instances."
+  type        = string
+  nullable    = false
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the web instances."
+  type        = string
+  nullable    = false
+}
+
+variable "instance_count" {
+  description = "Number of web instances (1..4)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.instance_count >= 1 && var.instance_count <= 4 && floor(var.instance_count) == var.instance_count
+    error_message = "instance_count must be a whole number from 1 to 4: pass ec2.instance_count from environments/<env>.yaml."
+  }
+}
+
+variable "root_volume_size" {
+  description = "Size of the encrypted gp3 root volume, in GiB."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 16384
+    error_message = "root_volume_size must be 8..16384 GiB (the AMI's snapshot needs 8): pass a larger size."
+  }
+}
+
+variable "admin_ssh_cidrs" {
+  description = "CIDRs allowed to reach port 22. Empty (the default) = no SSH rule at all; use SSM Session Manager."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && !endswith(c, "/0")])
+    error_message = "admin_ssh_cidrs must be IPv4 CIDRs narrower than /0 (SSH is never open to the internet): remove 0.0.0.0/0 or invalid entries."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the web tier's CloudWatch log groups, in days."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): pass one of them."
+  }
+}
+
+variable "ami_ssm_parameter_name" {
+  description = "Public SSM parameter that holds the AMI ID (latest Amazon Linux 2023, like the CloudFormation template's AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>)."
+  type        = string
+  default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  nullable    = false
+
+  validation {
+    condition     = startswith(var.ami_ssm_parameter_name, "/")
+    error_message = "ami_ssm_parameter_name must be an SSM parameter path starting with /: pass e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64."
+  }
+}
+
+variable "cpu_alarm_threshold" {
+  description = "Average CPU utilisation (percent) above which an instance's alarm fires."
+  type        = number
+  default     = 80
+  nullable    = false
+
+  validation {
+    condition     = var.cpu_alarm_threshold > 0 && var.cpu_alarm_threshold < 100
+    error_message = "cpu_alarm_threshold must be a percentage between 0 and 100 (exclusive): pass e.g. 80."
+  }
+}

@@ -1,0 +1,148 @@
+# Roles of the Fuel Flow workloads, mirroring cloudformation/iam-roles.yaml. Least privilege
+# (DECISIONS 5): no "*" action on "*" resource; S3 only on the project's buckets; logs only on the
+# project's log groups; the database secret only through the RDS-managed secret of this environment's DB.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+
+  # Names shared with the other modules (docs/contract.md).
+  db_instance_arn = "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:${var.project_name}-db-${var.environment}"
+  log_group_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/${var.project_name}/${var.environment}/*"
+
+  s3_read_write_statements = [
+    {
+      Sid      = "ListFuelFlowBuckets"
+      Effect   = "Allow"
+      Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      Resource = var.bucket_arns
+    },
+    {
+      Sid      = "ReadWriteFuelFlowObjects"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      Resource = [for arn in var.bucket_arns : "${arn}/*"]
+    },
+  ]
+}
+
+# --- EC2 web tier ------------------------------------------------------------------------------------
+
+resource "aws_iam_role" "ec2" {
+  name        = "${var.project_name}-ec2-role-${var.environment}"
+  description = "Fuel Flow web instances (${var.environment}): project buckets, project log groups, database secret, SSM Session Manager."
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "ec2_s3" {
+  name   = "fuel-flow-buckets-read-write"
+  role   = aws_iam_role.ec2.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.s3_read_write_statements })
+}
+
+resource "aws_iam_role_policy" "ec2_logs" {
+  name = "fuel-flow-logs-write"
+  role = aws_iam_role.ec2.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "WriteOwnLogGroups"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      Resource = [local.log_group_arn, "${local.log_group_arn}:log-stream:*"]
+    }]
+  })
+}
+
+# RDS names its managed master secret rds!db-<uuid> and tags it with the DB ARN: the tag condition
+# limits the role to this environment's database secret.
+resource "aws_iam_role_policy" "ec2_db_secret" {
+  name = "fuel-flow-db-secret-read"
+  role = aws_iam_role.ec2.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadDatabaseSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      Resource = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!db-*"]
+      Condition = {
+        StringEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.db_instance_arn }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "ec2_ssm" {
+  role       = aws_iam_role.ec2.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "ec2" {
+  name = "${var.project_name}-ec2-profile-${var.environment}"
+  role = aws_iam_role.ec2.name
+}
+
+# --- RDS enhanced monitoring -------------------------------------------------------------------------
+
+resource "aws_iam_role" "rds_monitoring" {
+  name        = "${var.project_name}-rds-monitoring-role-${var.environment}"
+  description = "RDS enhanced monitoring of the Fuel Flow database (${var.environment})."
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "rds_monitoring" {
+  role       = aws_iam_role.rds_monitoring.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+# --- Lambda ------------------------------------------------------------------------------------------
+
+resource "aws_iam_role" "lambda" {
+  name        = "${var.project_name}-lambda-role-${var.environment}"
+  description = "Fuel Flow data-processing functions (${var.environment}): basic execution and the project buckets."
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "lambda_basic" {
+  role       = aws_iam_role.lambda.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_iam_role_policy" "lambda_s3" {
+  name   = "fuel-flow-buckets-read-write"
+  role   = aws_iam_role.lambda.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.s3_read_write_statements })
+}

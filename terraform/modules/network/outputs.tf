@@ -1,0 +1,44 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the two public subnets, in availability-zone order."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the two private subnets, in availability-zone order."
+  value       = aws_subnet.private[*].id
+}
+
+output "availability_zones" {
+  description = "The two availability zones the subnets use."
+  value       = local.azs
+}
+
+output "public_route_table_id" {
+  description = "ID of the public route table (default route to the internet gateway)."
+  value       = aws_route_table.public.id
+}
+
+output "private_route_table_id" {
+  description = "ID of the private route table (no internet route)."
+  value       = aws_route_table.private.id
+}
+
+output "internet_gateway_id" {
+  description = "ID of the internet gateway."
+  value       = aws_internet_gateway.this.id
+}
+
+output "s3_endpoint_id" {
+  description = "ID of the S3 gateway endpoint."
+  value       = aws_vpc_endpoint.s3.id
+}

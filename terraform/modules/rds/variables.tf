@@ -1,0 +1,158 @@
+variable "project_name" {
+  description = "Project name, the prefix of every resource name."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
+    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev or prod)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment must be dev or prod: pass one of them."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC the database security group belongs to."
+  type        = string
+  nullable    = false
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets (at least two, in two AZs) of the DB subnet group."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2
+    error_message = "private_subnet_ids must list at least 2 subnets in different AZs (RDS requires it): pass the network module's private_subnet_ids output."
+  }
+}
+
+variable "web_security_group_id" {
+  description = "Security group of the web tier: the only source allowed to reach MySQL (3306)."
+  type        = string
+  nullable    = false
+}
+
+variable "instance_class" {
+  description = "RDS instance class."
+  type        = string
+  nullable    = false
+}
+
+variable "engine_version" {
+  description = "MySQL engine version, 8.0 or 8.0.<patch> (parameter group family mysql8.0)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.engine_version))
+    error_message = "engine_version must be 8.0 or 8.0.<patch>: pass a MySQL 8.0 version."
+  }
+}
+
+variable "allocated_storage" {
+  description = "Initial gp3 storage, in GiB."
+  type        = number
+  nullable    = false
+}
+
+variable "max_allocated_storage" {
+  description = "Storage autoscaling ceiling, in GiB (greater than allocated_storage)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.max_allocated_storage > var.allocated_storage
+    error_message = "max_allocated_storage must be greater than allocated_storage: raise max_allocated_storage."
+  }
+}
+
+variable "multi_az" {
+  description = "Run a synchronous standby in a second AZ."
+  type        = bool
+  nullable    = false
+}
+
+variable "backup_retention_days" {
+  description = "Days automated backups are kept (1..35)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = var.backup_retention_days >= 1 && var.backup_retention_days <= 35
+    error_message = "backup_retention_days must be 1..35 (automated backups stay on): pass a value in that range."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the database until this is switched off."
+  type        = bool
+  nullable    = false
+}
+
+variable "monitoring_interval" {
+  description = "Enhanced monitoring interval in seconds (0 = off)."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.monitoring_interval)
+    error_message = "monitoring_interval must be one of 0, 1, 5, 10, 15, 30, 60: pass one of them."
+  }
+}
+
+variable "monitoring_role_arn" {
+  description = "ARN of the enhanced monitoring role; required when monitoring_interval > 0."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.monitoring_interval == 0 || var.monitoring_role_arn != null
+    error_message = "monitoring_role_arn is required when monitoring_interval > 0: pass the iam module's rds_monitoring_role_arn, or set monitoring_interval to 0."
+  }
+}
+
+variable "cpu_alarm_threshold" {
+  description = "Average CPU utilisation (percent) above which the database alarm fires."
+  type        = number
+  default     = 80
+  nullable    = false
+
+  validation {
+    condition     = var.cpu_alarm_threshold > 0 && var.cpu_alarm_threshold < 100
+    error_message = "cpu_alarm_threshold must be a percentage between 0 and 100 (exclusive): pass e.g. 80."
+  }
+}
+
+variable "free_storage_alarm_percent" {
+  description = "The storage alarm fires when free storage falls below this percentage of allocated_storage."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.free_storage_alarm_percent > 0 && var.free_storage_alarm_percent < 100
+    error_message = "free_storage_alarm_percent must be between 0 and 100 (exclusive): pass e.g. 10."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the database's CloudWatch log groups (/aws/rds/instance/<identifier>/error, general, slowquery), in days."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): pass one of them."
+  }
+}

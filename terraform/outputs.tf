@@ -1,0 +1,136 @@
+# Outputs mirror the CloudFormation exports (docs/contract.md, "Terraform root outputs").
+
+# --- network ---
+output "vpc_id" {
+  description = "ID of the VPC (CloudFormation network export VpcId)."
+  value       = module.network.vpc_id
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC (VpcCidr)."
+  value       = module.network.vpc_cidr
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets (PublicSubnet1Id, PublicSubnet2Id)."
+  value       = module.network.public_subnet_ids
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets (PrivateSubnet1Id, PrivateSubnet2Id)."
+  value       = module.network.private_subnet_ids
+}
+
+# --- s3 ---
+output "app_data_bucket_name" {
+  description = "Name of the application data bucket (AppDataBucketName)."
+  value       = module.s3.app_data_bucket_name
+}
+
+output "app_data_bucket_arn" {
+  description = "ARN of the application data bucket (AppDataBucketArn)."
+  value       = module.s3.app_data_bucket_arn
+}
+
+output "logs_bucket_name" {
+  description = "Name of the logs bucket (LogsBucketName)."
+  value       = module.s3.logs_bucket_name
+}
+
+output "logs_bucket_arn" {
+  description = "ARN of the logs bucket (LogsBucketArn)."
+  value       = module.s3.logs_bucket_arn
+}
+
+output "backups_bucket_name" {
+  description = "Name of the backups bucket (BackupsBucketName)."
+  value       = module.s3.backups_bucket_name
+}
+
+output "backups_bucket_arn" {
+  description = "ARN of the backups bucket (BackupsBucketArn)."
+  value       = module.s3.backups_bucket_arn
+}
+
+# --- iam ---
+output "ec2_role_name" {
+  description = "Name of the EC2 instance role (Ec2RoleName)."
+  value       = module.iam.ec2_role_name
+}
+
+output "ec2_role_arn" {
+  description = "ARN of the EC2 instance role (Ec2RoleArn)."
+  value       = module.iam.ec2_role_arn
+}
+
+output "ec2_instance_profile_name" {
+  description = "Name of the EC2 instance profile (Ec2InstanceProfileName)."
+  value       = module.iam.ec2_instance_profile_name
+}
+
+output "ec2_instance_profile_arn" {
+  description = "ARN of the EC2 instance profile (Ec2InstanceProfileArn)."
+  value       = module.iam.ec2_instance_profile_arn
+}
+
+output "rds_monitoring_role_arn" {
+  description = "ARN of the RDS enhanced monitoring role (RdsMonitoringRoleArn)."
+  value       = module.iam.rds_monitoring_role_arn
+}
+
+output "lambda_role_arn" {
+  description = "ARN of the Lambda execution role (LambdaRoleArn)."
+  value       = module.iam.lambda_role_arn
+}
+
+# --- ec2 ---
+output "web_sg_id" {
+  description = "ID of the web security group (WebSecurityGroupId)."
+  value       = module.ec2.security_group_id
+}
+
+output "launch_template_id" {
+  description = "ID of the web launch template (LaunchTemplateId)."
+  value       = module.ec2.launch_template_id
+}
+
+output "instance_ids" {
+  description = "IDs of the web instances in order (Instance1Id..Instance4Id)."
+  value       = module.ec2.instance_ids
+}
+
+output "instance_public_ips" {
+  description = "Public IPv4 addresses of the web instances in order (Instance1PublicIp..Instance4PublicIp)."
+  value       = module.ec2.instance_public_ips
+}
+
+output "log_group_names" {
+  description = "CloudWatch log groups of the web tier, keyed apache_access, apache_error, system."
+  value       = module.ec2.log_group_names
+}
+
+# --- rds ---
+output "db_instance_identifier" {
+  description = "Identifier of the DB instance (DBInstanceIdentifier)."
+  value       = module.rds.db_instance_identifier
+}
+
+output "db_endpoint" {
+  description = "DNS name of the database endpoint, without port (DBEndpointAddress)."
+  value       = module.rds.db_endpoint_address
+}
+
+output "db_port" {
+  description = "Port of the database (DBPort)."
+  value       = module.rds.db_port
+}
+
+output "db_secret_arn" {
+  description = "ARN of the RDS-managed Secrets Manager secret holding the master password (DBSecretArn)."
+  value       = module.rds.db_secret_arn
+}
+
+output "db_sg_id" {
+  description = "ID of the database security group (DBSecurityGroupId)."
+  value       = module.rds.db_security_group_id
+}

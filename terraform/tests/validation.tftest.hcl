@@ -1,0 +1,461 @@
+# Every validation rule of the root variables rejects a bad value (mock AWS provider, plan only).
+# Each run breaks exactly one rule.
+
+mock_provider "aws" {
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
+      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_ssm_parameter" {
+    defaults = {
+      value          = "ami-0123456789abcdef0"
+      insecure_value = "ami-0123456789abcdef0"
+      type           = "String"
+    }
+  }
+}
+
+# The values of environments/dev.yaml, as fuelflow passes them.
+variables {
+  environment  = "dev"
+  project_name = "fuel-flow"
+  region       = "us-east-1"
+  tags = {
+    Project     = "fuel-flow"
+    Environment = "dev"
+    Owner       = "platform-team"
+    CostCenter  = "fuel-flow-dev"
+  }
+  network = {
+    vpc_cidr             = "10.10.0.0/16"
+    public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24"]
+    private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]
+  }
+  ec2 = {
+    instance_type    = "t3.micro"
+    instance_count   = 1
+    root_volume_size = 20
+    admin_ssh_cidrs  = []
+  }
+  rds = {
+    instance_class        = "db.t3.micro"
+    engine_version        = "8.0"
+    allocated_storage     = 20
+    max_allocated_storage = 100
+    multi_az              = false
+    backup_retention_days = 7
+    deletion_protection   = false
+    monitoring_interval   = 60
+  }
+  s3 = {
+    log_expiration_days                = 90
+    noncurrent_version_expiration_days = 30
+  }
+  log_retention_days = 30
+}
+
+run "rejects_environment_not_dev_or_prod" {
+  command = plan
+
+  variables {
+    environment = "staging"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "rejects_project_name_with_upper_case" {
+  command = plan
+
+  variables {
+    project_name = "Fuel-Flow"
+  }
+
+  expect_failures = [var.project_name]
+}
+
+run "rejects_region_not_a_region_code" {
+  command = plan
+
+  variables {
+    region = "US East"
+  }
+
+  expect_failures = [var.region]
+}
+
+run "rejects_tag_key_with_aws_prefix" {
+  command = plan
+
+  variables {
+    tags = { "aws:createdBy" = "me" }
+  }
+
+  expect_failures = [var.tags]
+}
+
+run "rejects_vpc_cidr_not_a_cidr" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.10.0.0"
+      public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24"]
+      private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
+run "rejects_vpc_cidr_too_large" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.0.0.0/8"
+      public_subnet_cidrs  = ["10.0.0.0/24", "10.0.1.0/24"]
+      private_subnet_cidrs = ["10.0.10.0/24", "10.0.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
+run "rejects_three_public_subnets" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.10.0.0/16"
+      public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24", "10.10.2.0/24"]
+      private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
+run "rejects_subnet_outside_the_vpc" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.10.0.0/16"
+      public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24"]
+      private_subnet_cidrs = ["10.10.10.0/24", "10.99.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
+run "rejects_duplicate_subnet_cidrs" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.10.0.0/16"
+      public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24"]
+      private_subnet_cidrs = ["10.10.1.0/24", "10.10.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
+run "rejects_instance_type_malformed" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3micro"
+      instance_count   = 1
+      root_volume_size = 20
+      admin_ssh_cidrs  = []
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_instance_count_zero" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 0
+      root_volume_size = 20
+      admin_ssh_cidrs  = []
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_instance_count_five" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 5
+      root_volume_size = 20
+      admin_ssh_cidrs  = []
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_root_volume_too_small" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 1
+      root_volume_size = 4
+      admin_ssh_cidrs  = []
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_three_admin_ssh_cidrs" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 1
+      root_volume_size = 20
+      admin_ssh_cidrs  = ["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"]
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_ssh_open_to_the_internet" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 1
+      root_volume_size = 20
+      admin_ssh_cidrs  = ["0.0.0.0/0"]
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_admin_ssh_cidr_malformed" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 1
+      root_volume_size = 20
+      admin_ssh_cidrs  = ["203.0.113.7"]
+    }
+  }
+
+  expect_failures = [var.ec2]
+}
+
+run "rejects_db_instance_class_without_db_prefix" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 20
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 7
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_engine_version_not_mysql_80" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.4"
+      allocated_storage     = 20
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 7
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_allocated_storage_below_20" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 10
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 7
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_max_storage_not_above_allocated" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 20
+      max_allocated_storage = 20
+      multi_az              = false
+      backup_retention_days = 7
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_backup_retention_zero" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 20
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 0
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_backup_retention_over_35" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 20
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 36
+      deletion_protection   = false
+      monitoring_interval   = 60
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_monitoring_interval_unsupported" {
+  command = plan
+
+  variables {
+    rds = {
+      instance_class        = "db.t3.micro"
+      engine_version        = "8.0"
+      allocated_storage     = 20
+      max_allocated_storage = 100
+      multi_az              = false
+      backup_retention_days = 7
+      deletion_protection   = false
+      monitoring_interval   = 45
+    }
+  }
+
+  expect_failures = [var.rds]
+}
+
+run "rejects_log_expiration_zero" {
+  command = plan
+
+  variables {
+    s3 = {
+      log_expiration_days                = 0
+      noncurrent_version_expiration_days = 30
+    }
+  }
+
+  expect_failures = [var.s3]
+}
+
+run "rejects_noncurrent_expiration_over_ten_years" {
+  command = plan
+
+  variables {
+    s3 = {
+      log_expiration_days                = 90
+      noncurrent_version_expiration_days = 4000
+    }
+  }
+
+  expect_failures = [var.s3]
+}
+
+run "rejects_log_retention_not_a_cloudwatch_value" {
+  command = plan
+
+  variables {
+    log_retention_days = 31
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
