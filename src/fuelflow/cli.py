@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning FuelflowError into one line and its exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="fuelflow", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="fuelflow", standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):  # ctx.exit(n) comes back as n
+            return result
     except FuelflowError as exc:
         if debug:
             traceback.print_exc()

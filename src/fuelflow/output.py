@@ -64,10 +64,9 @@ class Ui:
                 t.add_row(*(_escape("" if v is None else str(v)) for v in r))
             self.out.print(t)
             return
-        self.out.print(f"# {title}", markup=False)
-        self.out.print("\t".join(columns), markup=False)
-        for r in rows:
-            self.out.print("\t".join("" if v is None else str(v).replace("\n", "; ") for v in r), markup=False)
+        lines = [f"# {title}", "\t".join(columns)]
+        lines += ["\t".join("" if v is None else str(v).replace("\n", "; ") for v in r) for r in rows]
+        self.out.file.write("\n".join(lines) + "\n")  # real tabs: rich would expand them
 
     def confirm(self, question: str, expected: str | None = None) -> bool:
         """Ask on a terminal. With `expected`, the user must type it exactly (destructive actions)."""
