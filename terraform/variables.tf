@@ -122,8 +122,8 @@ variable "ec2" {
     condition = alltrue([
       for c in var.ec2.admin_ssh_cidrs :
       can(cidrhost(c, 0)) && !endswith(c, "/0")
-    ])
-    error_message = "ec2.admin_ssh_cidrs must be IPv4 CIDRs narrower than /0 (SSH is never open to the internet; use SSM Session Manager): fix ec2.admin_ssh_cidrs in environments/<env>.yaml."
+    ]) && length(distinct(var.ec2.admin_ssh_cidrs)) == length(var.ec2.admin_ssh_cidrs)
+    error_message = "ec2.admin_ssh_cidrs must be distinct IPv4 CIDRs narrower than /0 (SSH is never open to the internet; use SSM Session Manager): fix ec2.admin_ssh_cidrs in environments/<env>.yaml."
   }
 }
 

@@ -459,3 +459,18 @@ run "rejects_log_retention_not_a_cloudwatch_value" {
   expect_failures = [var.log_retention_days]
 }
 
+
+run "rejects_duplicate_admin_ssh_cidrs" {
+  command = plan
+
+  variables {
+    ec2 = {
+      instance_type    = "t3.micro"
+      instance_count   = 1
+      root_volume_size = 20
+      admin_ssh_cidrs  = ["203.0.113.0/24", "203.0.113.0/24"]
+    }
+  }
+
+  expect_failures = [var.ec2]
+}

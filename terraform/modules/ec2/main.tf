@@ -21,7 +21,7 @@ data "aws_ssm_parameter" "ami" {
 
 resource "aws_security_group" "web" {
   name        = format(local.name_prefix, "web-sg")
-  description = "Fuel Flow web tier: HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
+  description = "Fuel Flow web servers - HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
   vpc_id      = var.vpc_id
 
   tags = {
@@ -32,7 +32,7 @@ resource "aws_security_group" "web" {
 resource "aws_vpc_security_group_ingress_rule" "http" {
   #checkov:skip=CKV_AWS_260:Public web server by design: HTTP from the internet is the service (architecture overview, DECISIONS 2).
   security_group_id = aws_security_group.web.id
-  description       = "HTTP from the internet"
+  description       = "HTTP from anywhere"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
@@ -41,7 +41,7 @@ resource "aws_vpc_security_group_ingress_rule" "http" {
 
 resource "aws_vpc_security_group_ingress_rule" "https" {
   security_group_id = aws_security_group.web.id
-  description       = "HTTPS from the internet"
+  description       = "HTTPS from anywhere"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -50,14 +50,14 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 
 # Port 22 opens only to CIDRs an operator lists explicitly (DECISIONS 5); none by default.
 resource "aws_vpc_security_group_ingress_rule" "ssh" {
-  for_each = toset(var.admin_ssh_cidrs)
+  for_each = { for i, cidr in var.admin_ssh_cidrs : cidr => i + 1 }
 
   security_group_id = aws_security_group.web.id
-  description       = "SSH from an admin network"
+  description       = "SSH from admin CIDR ${each.value}"
   ip_protocol       = "tcp"
   from_port         = 22
   to_port           = 22
-  cidr_ipv4         = each.value
+  cidr_ipv4         = each.key
 }
 
 # Egress is explicit instead of the default allow-all: HTTPS for packages, SSM, S3, CloudWatch and
@@ -83,8 +83,7 @@ resource "aws_vpc_security_group_egress_rule" "mysql" {
 # --- launch template and instances -------------------------------------------------------------------
 
 resource "aws_launch_template" "web" {
-  name        = format(local.name_prefix, "web")
-  description = "Fuel Flow web instances (${var.environment})"
+  name = format(local.name_prefix, "web")
 
   image_id               = data.aws_ssm_parameter.ami.insecure_value
   instance_type          = var.instance_type
@@ -127,6 +126,10 @@ resource "aws_launch_template" "web" {
       Name = format(local.name_prefix, "web-root")
     }
   }
+
+  tags = {
+    Name = format(local.name_prefix, "web")
+  }
 }
 
 resource "aws_instance" "web" {
@@ -167,13 +170,17 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = each.value
   retention_in_days = var.log_retention_days
+
+  tags = {
+    Name = each.value
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "cpu_high" {
   count = var.instance_count
 
   alarm_name          = "${var.project_name}-${var.environment}-ec2-cpu-high-${count.index + 1}"
-  alarm_description   = "Average CPU of ${format(local.name_prefix, "web-${count.index + 1}")} above ${var.cpu_alarm_threshold}% for 10 minutes"
+  alarm_description   = "Web server ${count.index + 1} average CPU above ${var.cpu_alarm_threshold} % for 10 minutes."
   namespace           = "AWS/EC2"
   metric_name         = "CPUUtilization"
   statistic           = "Average"
@@ -185,5 +192,9 @@ resource "aws_cloudwatch_metric_alarm" "cpu_high" {
 
   dimensions = {
     InstanceId = aws_instance.web[count.index].id
+  }
+
+  tags = {
+    Name = "${var.project_name}-${var.environment}-ec2-cpu-high-${count.index + 1}"
   }
 }

@@ -89,8 +89,8 @@ variable "admin_ssh_cidrs" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && !endswith(c, "/0")])
-    error_message = "admin_ssh_cidrs must be IPv4 CIDRs narrower than /0 (SSH is never open to the internet): remove 0.0.0.0/0 or invalid entries."
+    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && !endswith(c, "/0")]) && length(distinct(var.admin_ssh_cidrs)) == length(var.admin_ssh_cidrs)
+    error_message = "admin_ssh_cidrs must be distinct IPv4 CIDRs narrower than /0 (SSH is never open to the internet): remove 0.0.0.0/0, duplicates or invalid entries."
   }
 }
 

@@ -37,7 +37,7 @@ locals {
 
 resource "aws_iam_role" "ec2" {
   name        = "${var.project_name}-ec2-role-${var.environment}"
-  description = "Fuel Flow web instances (${var.environment}): project buckets, project log groups, database secret, SSM Session Manager."
+  description = "Fuel Flow web servers; S3 fuel-flow buckets, own log groups, DB secret, SSM Session Manager."
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -47,6 +47,10 @@ resource "aws_iam_role" "ec2" {
       Action    = "sts:AssumeRole"
     }]
   })
+
+  tags = {
+    Name = "${var.project_name}-ec2-role-${var.environment}"
+  }
 }
 
 resource "aws_iam_role_policy" "ec2_s3" {
@@ -102,7 +106,7 @@ resource "aws_iam_instance_profile" "ec2" {
 
 resource "aws_iam_role" "rds_monitoring" {
   name        = "${var.project_name}-rds-monitoring-role-${var.environment}"
-  description = "RDS enhanced monitoring of the Fuel Flow database (${var.environment})."
+  description = "Lets RDS enhanced monitoring publish OS metrics of the Fuel Flow database to CloudWatch Logs."
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -113,6 +117,10 @@ resource "aws_iam_role" "rds_monitoring" {
       Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
     }]
   })
+
+  tags = {
+    Name = "${var.project_name}-rds-monitoring-role-${var.environment}"
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "rds_monitoring" {
@@ -124,7 +132,7 @@ resource "aws_iam_role_policy_attachment" "rds_monitoring" {
 
 resource "aws_iam_role" "lambda" {
   name        = "${var.project_name}-lambda-role-${var.environment}"
-  description = "Fuel Flow data-processing functions (${var.environment}): basic execution and the project buckets."
+  description = "Fuel Flow data-processing functions; basic execution (own logs) and the fuel-flow buckets."
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -134,6 +142,10 @@ resource "aws_iam_role" "lambda" {
       Action    = "sts:AssumeRole"
     }]
   })
+
+  tags = {
+    Name = "${var.project_name}-lambda-role-${var.environment}"
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "lambda_basic" {

@@ -26,17 +26,25 @@ resource "aws_cloudwatch_log_group" "db" {
 
   name              = "/aws/rds/instance/${local.identifier}/${each.key}"
   retention_in_days = var.log_retention_days
+
+  tags = {
+    Name = "/aws/rds/instance/${local.identifier}/${each.key}"
+  }
 }
 
 resource "aws_db_subnet_group" "this" {
   name        = "${var.project_name}-db-subnets-${var.environment}"
-  description = "Fuel Flow database (${var.environment}): private subnets"
+  description = "Private subnets of the ${var.project_name} ${var.environment} database"
   subnet_ids  = var.private_subnet_ids
+
+  tags = {
+    Name = "${var.project_name}-db-subnets-${var.environment}"
+  }
 }
 
 resource "aws_security_group" "db" {
   name        = "${var.project_name}-db-sg-${var.environment}"
-  description = "Fuel Flow database: MySQL from the web tier only"
+  description = "Fuel Flow database - MySQL only from the web servers security group"
   vpc_id      = var.vpc_id
 
   tags = {
@@ -48,7 +56,7 @@ resource "aws_security_group" "db" {
 # No egress rule: the database initiates no connections (Terraform removes AWS's default allow-all).
 resource "aws_vpc_security_group_ingress_rule" "mysql_from_web" {
   security_group_id            = aws_security_group.db.id
-  description                  = "MySQL from the web tier"
+  description                  = "MySQL from the web servers"
   ip_protocol                  = "tcp"
   from_port                    = 3306
   to_port                      = 3306
@@ -129,6 +137,10 @@ resource "aws_db_instance" "this" {
   performance_insights_enabled          = local.performance_insights
   performance_insights_retention_period = local.performance_insights ? 7 : null
 
+  tags = {
+    Name = local.identifier
+  }
+
   depends_on = [aws_cloudwatch_log_group.db]
 
   lifecycle {
@@ -140,7 +152,7 @@ resource "aws_db_instance" "this" {
 
 resource "aws_cloudwatch_metric_alarm" "cpu_high" {
   alarm_name          = "${var.project_name}-${var.environment}-rds-cpu-high"
-  alarm_description   = "Average CPU of ${local.identifier} above ${var.cpu_alarm_threshold}% for 10 minutes"
+  alarm_description   = "Database average CPU above ${var.cpu_alarm_threshold} % for 10 minutes."
   namespace           = "AWS/RDS"
   metric_name         = "CPUUtilization"
   statistic           = "Average"
@@ -153,11 +165,15 @@ resource "aws_cloudwatch_metric_alarm" "cpu_high" {
   dimensions = {
     DBInstanceIdentifier = aws_db_instance.this.identifier
   }
+
+  tags = {
+    Name = "${var.project_name}-${var.environment}-rds-cpu-high"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "storage_low" {
   alarm_name          = "${var.project_name}-${var.environment}-rds-storage-low"
-  alarm_description   = "Free storage of ${local.identifier} below ${var.free_storage_alarm_percent}% of the allocated ${var.allocated_storage} GiB"
+  alarm_description   = "Database free storage below ${var.free_storage_alarm_percent} % of the ${var.allocated_storage} GiB allocated."
   namespace           = "AWS/RDS"
   metric_name         = "FreeStorageSpace"
   statistic           = "Minimum"
@@ -169,5 +185,9 @@ resource "aws_cloudwatch_metric_alarm" "storage_low" {
 
   dimensions = {
     DBInstanceIdentifier = aws_db_instance.this.identifier
+  }
+
+  tags = {
+    Name = "${var.project_name}-${var.environment}-rds-storage-low"
   }
 }

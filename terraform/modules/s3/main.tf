@@ -35,6 +35,10 @@ resource "aws_s3_bucket" "app_data" {
   #checkov:skip=CKV2_AWS_61:Application data and its version history are kept until the application deletes them; no lifecycle rule may expire them.
   bucket        = local.bucket_names.app_data
   force_destroy = false
+
+  tags = {
+    Name = "${var.project_name}-app-data-${var.environment}"
+  }
 }
 
 resource "aws_s3_bucket_versioning" "app_data" {
@@ -100,6 +104,10 @@ resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV2_AWS_62:No consumer of S3 event notifications exists in the design.
   bucket        = local.bucket_names.logs
   force_destroy = false
+
+  tags = {
+    Name = "${var.project_name}-logs-${var.environment}"
+  }
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
@@ -188,6 +196,10 @@ resource "aws_s3_bucket" "backups" {
   #checkov:skip=CKV2_AWS_62:No consumer of S3 event notifications exists in the design.
   bucket        = local.bucket_names.backups
   force_destroy = false
+
+  tags = {
+    Name = "${var.project_name}-backups-${var.environment}"
+  }
 }
 
 resource "aws_s3_bucket_versioning" "backups" {

@@ -165,6 +165,11 @@ run "ssh_only_from_listed_cidrs" {
     condition     = alltrue([for r in aws_vpc_security_group_ingress_rule.ssh : r.from_port == 22 && r.to_port == 22])
     error_message = "SSH rules must cover port 22 only."
   }
+
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.ssh : r.description] == ["SSH from admin CIDR 2", "SSH from admin CIDR 1"]
+    error_message = "SSH rules are numbered in the order of admin_ssh_cidrs, as in the template."
+  }
 }
 
 run "rejects_bad_project_name" {
@@ -265,4 +270,14 @@ run "rejects_cpu_threshold_over_100" {
   }
 
   expect_failures = [var.cpu_alarm_threshold]
+}
+
+run "rejects_duplicate_ssh_cidrs" {
+  command = plan
+
+  variables {
+    admin_ssh_cidrs = ["203.0.113.0/24", "203.0.113.0/24"]
+  }
+
+  expect_failures = [var.admin_ssh_cidrs]
 }
