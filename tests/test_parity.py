@@ -5,8 +5,7 @@ difference, naming both files. The other tests prove the comparer: they change a
 project on one side only and expect exactly that change to be reported, with its path and both files.
 
 The Terraform side is a real `terraform test` plan with a mock provider (fuelflow.parity); without terraform
-or the hashicorp/aws provider those tests skip loudly, and the same checks run on the pure-python model
-(python-hcl2 plus a small evaluator), which the terraform-backed test proves equal to the plan.
+or the hashicorp/aws provider those tests skip loudly, naming what is missing.
 """
 
 from __future__ import annotations
@@ -29,8 +28,7 @@ ENVS = ("dev", "prod")
 TERRAFORM_MISSING = parity.terraform_available()
 needs_terraform = pytest.mark.skipif(
     TERRAFORM_MISSING is not None,
-    reason=f"SKIPPED: the planned Terraform model needs terraform and hashicorp/aws: {TERRAFORM_MISSING} "
-           "(the pure-python model is compared instead)")
+    reason=f"SKIPPED: the Terraform model needs terraform and the hashicorp/aws provider: {TERRAFORM_MISSING}")
 
 
 @cache
@@ -39,10 +37,8 @@ def _plan_model(project: Path, env: str) -> Model:
 
 
 def _tf_model(project: Path, env: str = "dev") -> Model:
-    """The Terraform model: planned when terraform is here, else the static one."""
-    if TERRAFORM_MISSING is None:
-        return _plan_model(project, env)
-    return parity.terraform_static_model(project, env)
+    """The Terraform model (tests that use it are marked needs_terraform)."""
+    return _plan_model(project, env)
 
 
 def _copy_project(dest: Path) -> Path:
@@ -74,26 +70,6 @@ def _new(before: list[Difference], after: list[Difference]) -> set[Difference]:
 def test_engines_describe_the_same_architecture(env: str) -> None:
     diffs = parity.compare_models(parity.cloudformation_model(ROOT, env), _plan_model(ROOT, env))
     assert not diffs, f"{len(diffs)} difference(s) between the engines ({env}):\n" + "\n".join(map(str, diffs))
-
-
-@pytest.mark.parametrize("env", ENVS)
-def test_static_parity(env: str) -> None:
-    """Without terraform, the pure-python model is compared instead (with terraform, the test above is it)."""
-    if TERRAFORM_MISSING is None:
-        pytest.skip("terraform is here: test_engines_describe_the_same_architecture compares the plan instead")
-    diffs = parity.compare_static(ROOT, env)
-    assert not diffs, f"{len(diffs)} difference(s) between the engines ({env}):\n" + "\n".join(map(str, diffs))
-
-
-@pytest.mark.terraform
-@needs_terraform
-@pytest.mark.parametrize("env", ENVS)
-def test_static_model_equals_the_plan(env: str) -> None:
-    """The pure-python evaluator computes what Terraform plans, so the fallback compares the same thing."""
-    static = parity.terraform_static_model(ROOT, env)
-    planned = _plan_model(ROOT, env)
-    assert static.unknown == []
-    assert static.values == planned.values
 
 
 # ============================================================================================ the models
@@ -138,6 +114,8 @@ def test_model_covers_what_the_issue_asks_for() -> None:
         assert expected in paths
 
 
+@pytest.mark.terraform
+@needs_terraform
 def test_environment_drives_both_engines_alike(tmp_path: Path) -> None:
     """A second instance and an SSH CIDR: CloudFormation conditions and Terraform count/for_each agree."""
     project = _copy_project(tmp_path)
@@ -157,6 +135,8 @@ def test_environment_drives_both_engines_alike(tmp_path: Path) -> None:
 # ============================================================================================ the comparer
 
 
+@pytest.mark.terraform
+@needs_terraform
 def test_reports_a_changed_bucket_encryption_in_cloudformation(tmp_path: Path) -> None:
     project = _copy_project(tmp_path)
     _edit(project / "cloudformation" / "s3-buckets.yaml",
@@ -171,6 +151,8 @@ def test_reports_a_changed_bucket_encryption_in_cloudformation(tmp_path: Path) -
                          "terraform/modules/s3/main.tf says AES256")
 
 
+@pytest.mark.terraform
+@needs_terraform
 def test_reports_an_iam_action_added_in_cloudformation(tmp_path: Path) -> None:
     project = _copy_project(tmp_path)
     _edit(project / "cloudformation" / "iam-roles.yaml",
@@ -204,14 +186,6 @@ def _assert_terraform_mutations_reported(before: list[Difference], after: list[D
         "rds.db.backup_retention_days: cloudformation/rds-database.yaml says 7, "
         "terraform/modules/rds/main.tf says 14",
     }
-
-
-def test_reports_terraform_changes_static(tmp_path: Path) -> None:
-    project = _copy_project(tmp_path)
-    _mutate_terraform(project)
-    cfn = parity.cloudformation_model(ROOT, "dev")
-    before = parity.compare_models(cfn, parity.terraform_static_model(ROOT, "dev"))
-    _assert_terraform_mutations_reported(before, parity.compare_models(cfn, parity.terraform_static_model(project)))
 
 
 @pytest.mark.terraform
