@@ -115,7 +115,6 @@ class Model:
     side: str
     values: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)  # what a static evaluation could not compute
 
     def put(self, path: str, value: Any, source: str) -> None:
         if isinstance(value, set):
