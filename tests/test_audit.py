@@ -564,16 +564,16 @@ def test_imdsv2(aws: AwsContext) -> None:
     assert r.arn and r.arn.endswith(f":instance/{bad_id}")
 
 
-def test_imdsv2_from_a_launch_template_is_not_checked_on_the_emulator(dep: Deployment) -> None:
-    """moto does not copy a launch template's MetadataOptions to the instance (AWS does), so an instance
-    launched from a template that requires IMDSv2 reads back as "optional": not checked, not failed."""
+@pytest.mark.parametrize(("tokens", "expected"), [("required", Status.PASSED), ("optional", Status.FAILED)])
+def test_imdsv2_from_a_launch_template(dep: Deployment, tokens: str, expected: Status) -> None:
+    """An instance launched from a launch template takes its MetadataOptions (as Terraform launches them)."""
     dep.security_groups()
-    lt = dep.ec2.create_launch_template(LaunchTemplateName=f"{dep.names.project}-web-lt", LaunchTemplateData={
-        "ImageId": AMI, "MetadataOptions": {"HttpTokens": "required"}})["LaunchTemplate"]["LaunchTemplateId"]
+    lt = dep.ec2.create_launch_template(LaunchTemplateName=f"{dep.names.project}-web-lt-{tokens}",
+                                        LaunchTemplateData={"ImageId": AMI, "MetadataOptions": {"HttpTokens": tokens}},
+                                        )["LaunchTemplate"]["LaunchTemplateId"]
     iid = dep.instance(MetadataOptions=None, BlockDeviceMappings=None, ImageId=None,
                        LaunchTemplate={"LaunchTemplateId": lt})
-    r = results(dep, "FF-EC2-001")[iid]
-    assert r.status is Status.NOT_CHECKED and "launch template" in r.detail
+    assert results(dep, "FF-EC2-001")[iid].status is expected
 
 
 def test_no_instance_is_a_finding(dep: Deployment) -> None:
@@ -591,16 +591,16 @@ def test_ebs_encryption(aws: AwsContext) -> None:
     assert r.status is Status.FAILED and "/dev/xvda" in r.detail
 
 
-def test_ebs_from_a_launch_template_is_not_checked_on_the_emulator(dep: Deployment) -> None:
-    """moto attaches its own default /dev/sda1 (unencrypted) next to the launch template's encrypted volume."""
+@pytest.mark.parametrize(("encrypted", "expected"), [(True, Status.PASSED), (False, Status.FAILED)])
+def test_ebs_from_a_launch_template(dep: Deployment, encrypted: bool, expected: Status) -> None:
+    """The launch template's volumes are the instance's volumes (no extra default root volume)."""
     dep.security_groups()
-    lt = dep.ec2.create_launch_template(LaunchTemplateName=f"{dep.names.project}-web-lt", LaunchTemplateData={
-        "ImageId": AMI, "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True,
+    lt = dep.ec2.create_launch_template(LaunchTemplateName=f"{dep.names.project}-web-lt-{encrypted}",
+                                        LaunchTemplateData={"ImageId": AMI, "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": encrypted,
                                                                                "VolumeSize": 20}}]},
     )["LaunchTemplate"]["LaunchTemplateId"]
     iid = dep.instance(BlockDeviceMappings=None, ImageId=None, LaunchTemplate={"LaunchTemplateId": lt})
-    r = results(dep, "FF-EC2-002")[iid]
-    assert r.status is Status.NOT_CHECKED and "default root volume" in r.detail
+    assert results(dep, "FF-EC2-002")[iid].status is expected
 
 
 # ============================================================================================ IAM

@@ -334,20 +334,6 @@ class AuditContext:
             return {g["logGroupName"]: g for g in groups}
         return self._cached("log-groups", find)
 
-    def launch_template_data(self, instance: dict[str, Any]) -> dict[str, Any] | None:
-        """The launch template version an instance was launched from (from AWS's own tags), if any."""
-        tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
-        lt_id, version = tags.get("aws:ec2launchtemplate:id"), tags.get("aws:ec2launchtemplate:version")
-        if not lt_id or not version:
-            return None
-
-        def find() -> dict[str, Any] | None:
-            versions = self.pages("ec2", "describe_launch_template_versions", "LaunchTemplateVersions",
-                                  missing=("InvalidLaunchTemplateId.NotFound",),
-                                  LaunchTemplateId=lt_id, Versions=[version])
-            return versions[0].get("LaunchTemplateData", {}) if versions else None
-        return self._cached(("lt", lt_id, version), find)
-
     def arn(self, service: str, resource: str) -> str:
         n = self.names
         return f"arn:{n.partition}:{service}:{n.region}:{n.account}:{resource}"
@@ -896,11 +882,6 @@ def check_imdsv2(ctx: AuditContext) -> Iterator[Verdict]:
             return passed(instance_id, "IMDSv2 required", arn)
         if options.get("HttpEndpoint") == "disabled":
             return passed(instance_id, "instance metadata service disabled", arn)
-        if ctx.aws.is_local:
-            template = ctx.launch_template_data(inst)
-            if template and template.get("MetadataOptions", {}).get("HttpTokens") == "required":
-                return not_checked(instance_id, "the local emulator does not apply a launch template's "
-                                   "MetadataOptions to its instances (the template requires IMDSv2)", arn)
         return failed(instance_id,
                       f"IMDSv1 allowed (HttpTokens={options.get('HttpTokens', 'unset')})", arn)
 
@@ -926,14 +907,6 @@ def check_ebs_encrypted(ctx: AuditContext) -> Iterator[Verdict]:
         plain = [v for v in volumes if not v.get("Encrypted")]
         if not plain:
             return passed(instance_id, f"{len(volumes)} volume(s), all encrypted", arn)
-        if ctx.aws.is_local:
-            template = ctx.launch_template_data(inst) or {}
-            defined = {m.get("DeviceName") for m in template.get("BlockDeviceMappings", [])}
-            extras = [v for v in plain if devices[v["VolumeId"]] not in defined]
-            if template and len(extras) == len(plain):
-                return not_checked(instance_id, "the local emulator adds a default root volume ("
-                                   + ", ".join(devices[v["VolumeId"]] for v in extras)
-                                   + ") that the launch template does not define", arn)
         return failed(instance_id, "unencrypted: " + ", ".join(f"{v['VolumeId']} ({devices[v['VolumeId']]})"
                                                                for v in plain), arn)
 

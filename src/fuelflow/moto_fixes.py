@@ -47,6 +47,13 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     metric-math `Metrics` included; Ref is the alarm name, `Fn::GetAtt Alarm.Arn` its ARN.
 13. `AWS::EC2::SecurityGroup` keeps its SecurityGroupEgress rules: they replace the default allow-all egress
     rule, as in EC2 (moto kept allow-all and dropped the declared rules).
+14. RunInstances with a launch template (the API path Terraform uses) takes the template's MetadataOptions and
+    BlockDeviceMappings, as EC2 does; moto ignored the first and added its own unencrypted /dev/sda1.
+15. DescribeDBParameters reports the parameters a user set with `Source: user` (the provider keeps only those;
+    without it every plan shows the parameter group changing).
+16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
+    so every Terraform plan replaced the instances).
+17. A security group rule that references another group keeps its Description.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -54,9 +61,7 @@ it already models (8, 12), an engine that already reads LaunchTemplate (10), dec
 Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
 `AWS::SecretsManager::Secret` and `AWS::EC2::SecurityGroupEgress` resources (the templates declare egress
 inline), ingress rule Descriptions, S3 lifecycle ObjectSize filters and a logging TargetObjectKeyFormat
-(moto's S3 has no field for them), a launch template's NetworkInterfaces, RDS/DynamoDB settings beyond fix 3,
-and EC2's own RunInstances API with a LaunchTemplate (outside CloudFormation): it still ignores the
-template's MetadataOptions and adds moto's default /dev/sda1, which the audit reports as "not checked".
+(moto's S3 has no field for them), a launch template's NetworkInterfaces, RDS/DynamoDB settings beyond fix 3.
 """
 
 from __future__ import annotations
@@ -93,6 +98,10 @@ def apply() -> list[str]:
     _fix_role_managed_policies()
     _fix_alarm_model()
     _fix_security_group_egress()
+    _fix_run_instances_from_launch_template()
+    _fix_db_parameter_source()
+    _fix_launch_template_own_tags()
+    _fix_group_rule_description()
     return list(_APPLIED)
 
 
@@ -758,3 +767,58 @@ def _fix_alarm_model() -> None:
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     _APPLIED.append("AWS::CloudWatch::Alarm is created")
+
+
+def _fix_run_instances_from_launch_template() -> None:
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, security_group_names: list[str],
+                      **kwargs: Any) -> Any:
+        if kwargs.get("launch_template"):
+            data = self._get_template_from_args(kwargs["launch_template"]).data or {}
+            if not kwargs.get("metadata_options") and data.get("MetadataOptions"):
+                kwargs["metadata_options"] = dict(data["MetadataOptions"])
+            if "block_device_mappings" not in kwargs and data.get("BlockDeviceMappings"):
+                kwargs["block_device_mappings"] = [_ebs_mapping(m) for m in data["BlockDeviceMappings"]
+                                                   if m.get("Ebs")]
+        return original(self, image_id, count, user_data, security_group_names, **kwargs)
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
+    _APPLIED.append("RunInstances takes a launch template's metadata options and volumes")
+
+
+def _fix_db_parameter_source() -> None:
+    from moto.rds.models import DBParameterGroup
+
+    original = DBParameterGroup.update_parameters
+
+    def update_parameters(self: Any, new_parameters: Any) -> None:
+        original(self, [{"Source": "user", **p} for p in new_parameters])
+
+    DBParameterGroup.update_parameters = update_parameters  # type: ignore[method-assign]
+    _APPLIED.append("DB parameters a user set report Source user")
+
+
+def _fix_launch_template_own_tags() -> None:
+    from moto.ec2.models.launch_templates import LaunchTemplateVersion
+
+    original = LaunchTemplateVersion.__init__
+
+    def init(self: Any, template: Any, number: int, data: dict[str, Any], description: str) -> None:
+        specs = data.get("TagSpecifications")
+        if specs:
+            data = {**data, "TagSpecifications": [t for t in specs if t.get("ResourceType") != "launch-template"]}
+        original(self, template, number, data, description)
+
+    LaunchTemplateVersion.__init__ = init  # type: ignore[method-assign]
+    _APPLIED.append("a launch template's own tags stay off its data")
+
+
+def _fix_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(  # type: ignore[assignment,method-assign]
+        lambda self: self.ip_range.get("Description") or self.source_group.get("Description"))
+    _APPLIED.append("security group rules that reference a group keep their description")
