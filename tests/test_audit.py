@@ -595,10 +595,10 @@ def test_ebs_encryption(aws: AwsContext) -> None:
 def test_ebs_from_a_launch_template(dep: Deployment, encrypted: bool, expected: Status) -> None:
     """The launch template's volumes are the instance's volumes (no extra default root volume)."""
     dep.security_groups()
+    volume = {"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": encrypted, "VolumeSize": 20}}
     lt = dep.ec2.create_launch_template(LaunchTemplateName=f"{dep.names.project}-web-lt-{encrypted}",
-                                        LaunchTemplateData={"ImageId": AMI, "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": encrypted,
-                                                                               "VolumeSize": 20}}]},
-    )["LaunchTemplate"]["LaunchTemplateId"]
+                                        LaunchTemplateData={"ImageId": AMI, "BlockDeviceMappings": [volume]},
+                                        )["LaunchTemplate"]["LaunchTemplateId"]
     iid = dep.instance(BlockDeviceMappings=None, ImageId=None, LaunchTemplate={"LaunchTemplateId": lt})
     assert results(dep, "FF-EC2-002")[iid].status is expected
 
