@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -233,7 +234,7 @@ def test_readme_tables_are_current() -> None:
 
 
 @pytest.mark.checkov
-def test_checkov(tmp_path: Path) -> None:
+def test_checkov(tmp_path: Path, ci_summary: Any) -> None:
     """checkov finds nothing; every skip sits in the resource and gives its reason."""
     checkov, why = _find_checkov()
     if checkov is None:
@@ -249,6 +250,9 @@ def test_checkov(tmp_path: Path) -> None:
         pytest.fail(f"checkov printed no JSON report (exit {proc.returncode}):\n"
                     f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     reports = report if isinstance(report, list) else [report]
+    totals = {k: sum(r.get("summary", {}).get(k, 0) for r in reports) for k in ("passed", "failed", "skipped")}
+    ci_summary("checkov terraform/", f"{totals['passed']} passed, {totals['failed']} failed, "
+               f"{totals['skipped']} skipped")
     failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})"
               for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     assert not failed, "checkov failed checks:\n" + "\n".join(failed)

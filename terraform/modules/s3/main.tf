@@ -256,7 +256,6 @@ resource "aws_s3_bucket_logging" "backups" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "backups" {
-  #checkov:skip=CKV_AWS_300:Kept equal to cloudformation/s3-buckets.yaml, whose backups rule only expires noncurrent versions (the parity test holds both engines equal). Follow-up for both engines: add the 7-day abort rule the logs bucket has; a stale multipart upload costs storage but exposes nothing.
   bucket = aws_s3_bucket.backups.id
 
   rule {
@@ -267,6 +266,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "backups" {
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
+    }
+  }
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
     }
   }
 
