@@ -1,0 +1,215 @@
+"""`fuelflow tf ...`: the Terraform path. Parses options, calls fuelflow.terraform, prints."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fuelflow import terraform
+from fuelflow.aws import AwsContext
+from fuelflow.commands.common import (
+    env_option,
+    load_env,
+    open_target,
+    output_option,
+    pass_ui,
+    project_dir_of,
+    target_options,
+)
+from fuelflow.config import Environment
+from fuelflow.output import Ui
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TF_HELP = """Drive terraform/ for one environment: state backend, plan, apply, destroy, outputs.
+
+\b
+State: one S3 bucket + DynamoDB lock table per environment (`tf bootstrap` creates them),
+key <project>/<env>/terraform.tfstate, default workspace. Terraform runs on a copy of
+terraform/ in .fuelflow/tf/<env>-<target>/ (gitignored), so the emulator override and
+.terraform/ never touch the source tree.
+"""
+
+
+def plugin_dir_option(f: F) -> F:
+    return click.option(
+        "--plugin-dir", envvar=terraform.PLUGIN_DIR_ENV, default=None, metavar="DIR",
+        help="Terraform provider mirror (filesystem_mirror layout, e.g. registry.terraform.io/hashicorp/aws/...). "
+             f"Default: ${terraform.PLUGIN_DIR_ENV}, else a mirror found in a well-known place "
+             "(~/.terraform.d/plugins, ...), else the registry.",
+    )(f)
+
+
+def yes_option(f: F) -> F:
+    return click.option("--yes", "-y", "yes", is_flag=True,
+                        help="Do not ask for confirmation (required when not on a terminal).")(f)
+
+
+def common_options(f: F) -> F:
+    """--env, the target options, --plugin-dir, --output (and the Ui built from it)."""
+    for option in (pass_ui, output_option, plugin_dir_option, target_options, env_option):
+        f = option(f)
+    return f
+
+
+@contextmanager
+def _opened(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+            endpoint_url: str | None, ui: Ui) -> Iterator[tuple[Environment, AwsContext]]:
+    """Load the environment and open the target; the embedded emulator lives as long as the command."""
+    environment = load_env(ctx, env)
+    terraform.find_terraform()  # a missing binary is exit 2 before an emulator is started
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    try:
+        yield environment, aws
+    finally:
+        aws.close()
+
+
+def _project_dir(ctx: click.Context) -> Path:
+    return project_dir_of(ctx)
+
+
+def _took(ui: Ui, what: str, start: float) -> None:
+    ui.progress(f"{what} took {time.monotonic() - start:.1f}s")
+
+
+def _print_mapping(ui: Ui, title: str, data: dict[str, Any]) -> None:
+    if ui.output == "json":
+        ui.json(data)
+        return
+    rows = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in data.items()]
+    ui.table(title, ["name", "value"], rows)
+
+
+@click.group("tf", help=TF_HELP)
+def tf_group() -> None:
+    pass
+
+
+@tf_group.command("bootstrap")
+@common_options
+@click.pass_context
+def bootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+                  endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
+    """Create the environment's state bucket and lock table (idempotent).
+
+    Applies terraform/bootstrap with local state, then moves that state into the new bucket.
+    Writes the backend config: terraform/backends/ENV.s3.tfbackend for --target aws (commit it),
+    the work dir for --target local.
+    """
+    start = time.monotonic()
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        result = terraform.tf_bootstrap(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+    _took(ui, "bootstrap", start)
+    _print_mapping(ui, f"Terraform state backend of {env}" + ("" if result["changed"] else " (no changes)"),
+                   result)
+
+
+@tf_group.command("unbootstrap")
+@common_options
+@yes_option
+@click.option("--force", is_flag=True,
+              help="Delete the backend even though state in it still tracks resources (they become unmanaged).")
+@click.pass_context
+def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+                    endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool,
+                    force: bool) -> None:
+    """Delete the state bucket (every version) and the lock table.
+
+    Refuses while any state in the bucket still tracks resources (destroy first, or --force).
+    """
+    terraform.require_confirmation(ui, yes, "unbootstrap")
+    start = time.monotonic()
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        result = terraform.tf_unbootstrap(environment, aws, _project_dir(ctx), ui, force=force,
+                                          auto_approve=yes, plugin_dir=plugin_dir)
+    _took(ui, "unbootstrap", start)
+    _print_mapping(ui, f"Terraform state backend of {env}", result)
+
+
+@tf_group.command("plan")
+@common_options
+@click.option("--destroy", is_flag=True, help="Plan a destroy instead.")
+@click.pass_context
+def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+             endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, destroy: bool) -> None:
+    """Show what apply (or destroy) would change. Changes nothing."""
+    start = time.monotonic()
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        result = terraform.tf_plan(environment, aws, _project_dir(ctx), ui, destroy=destroy, plugin_dir=plugin_dir)
+    _took(ui, "plan", start)
+    if ui.output == "json":
+        ui.json(result)
+        return
+    counts = {k: len(result[k]) for k in ("create", "update", "replace", "delete")}
+    ui.info(f"{env}: " + (", ".join(f"{n} to {k}" for k, n in counts.items() if n) if result["changes"]
+                          else "no changes"))
+
+
+@tf_group.command("apply")
+@common_options
+@yes_option
+@click.pass_context
+def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+              endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool) -> None:
+    """Plan, ask, apply the plan that was shown; print the outputs.
+
+    With the embedded emulator (no --endpoint-url) the state backend is bootstrapped in it first:
+    everything is forgotten when the command ends.
+    """
+    terraform.require_confirmation(ui, yes, "apply")
+    start = time.monotonic()
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        outputs = terraform.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
+    _took(ui, "apply", start)
+    _print_mapping(ui, f"Terraform outputs of {env}", outputs)
+
+
+@tf_group.command("destroy")
+@common_options
+@yes_option
+@click.pass_context
+def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool) -> None:
+    """Destroy the environment (not its state backend). Non-empty buckets are kept, with their data."""
+    terraform.require_confirmation(ui, yes, "destroy")
+    start = time.monotonic()
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        result = terraform.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
+    _took(ui, "destroy", start)
+    if ui.output == "json":
+        ui.json(result)
+        return
+    ui.info(f"{env}: destroyed {len(result['destroyed'])} resources"
+            + (f"; kept {', '.join(result['retained'])}" if result["retained"] else ""))
+
+
+@tf_group.command("output")
+@common_options
+@click.pass_context
+def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+               endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
+    """Print the root module's outputs (sensitive values are never shown)."""
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        outputs = terraform.tf_outputs(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+    _print_mapping(ui, f"Terraform outputs of {env}", outputs)
+
+
+@tf_group.command("status")
+@common_options
+@click.pass_context
+def status_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
+               endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
+    """Where the state lives and what it tracks (read from the bucket; runs no terraform command)."""
+    with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
+        result = terraform.tf_status(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+    _print_mapping(ui, f"Terraform state of {env}", result)
+
+
+COMMANDS = [tf_group]

@@ -1,0 +1,322 @@
+"""The Terraform path end to end on the emulator: bootstrap the state backend, apply dev once, read
+every promised setting back through boto3, plan again (no changes), destroy, tear the backend down.
+
+One apply per test session (module-scoped fixtures, used in file order). Timings go to the
+"fuelflow figures" section at the end of the run; nothing asserts on them. The emulator's fidelity
+fixes (fuelflow.moto_fixes: TLS requests, parameter Source, launch-template tags, rule descriptions)
+are what let the plan after apply come out empty.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fuelflow import terraform as tf
+from fuelflow.aws import AwsContext, Target, connect
+from fuelflow.cli import main
+from fuelflow.config import Environment, load_environment
+from fuelflow.emulator import Emulator
+from fuelflow.errors import InputError
+from fuelflow.output import Ui
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _missing() -> str | None:
+    """What this machine lacks for a real terraform run, said exactly; None when nothing is missing."""
+    try:
+        tf.terraform_version(tf.find_terraform())
+    except InputError as exc:
+        return str(exc.one_line())
+    try:
+        mirror = tf.resolve_plugin_dir(None)
+    except InputError as exc:
+        return str(exc.one_line())
+    if mirror is None:
+        looked = ", ".join(str(p) for p in tf.plugin_dir_candidates())
+        return (f"no filesystem mirror holding {tf.AWS_PROVIDER} (no registry offline): set "
+                f"{tf.PLUGIN_DIR_ENV}; looked in {looked}")
+    for needed in ("terraform/backend.tf", "terraform/bootstrap"):
+        if not (ROOT / needed).exists():
+            return f"{needed} is missing"
+    return None
+
+
+MISSING = _missing()
+pytestmark = [pytest.mark.terraform, pytest.mark.emulator,
+              pytest.mark.skipif(MISSING is not None, reason=f"Terraform end-to-end tests need: {MISSING}")]
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _denies_only_insecure_transport(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    if statement.get("Effect") != "Deny" or list(condition) != ["Bool"]:
+        return False
+    values = {k.lower(): str(v).lower() for k, v in condition["Bool"].items()}
+    return values == {"aws:securetransport": "false"}
+
+
+# ------------------------------------------------------------------------------ the session under test
+
+
+@dataclass
+class Lab:
+    env: Environment
+    aws: AwsContext
+    work_dir: Path
+    ui: Ui
+    record: Callable[[str, str], None]
+    times: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, name: str, call: Callable[[], Any]) -> Any:
+        start = time.monotonic()
+        try:
+            return call()
+        finally:
+            self.times[name] = time.monotonic() - start
+            figures = ", ".join(f"{k} {v:.0f}s" for k, v in self.times.items())
+            self.record("terraform on the emulator", figures)
+            print(f"\n{name}: {self.times[name]:.1f}s")
+
+    @property
+    def backend(self) -> tf.StateBackend:
+        return tf.StateBackend.for_env(self.env, self.aws.account_id(), self.aws.region)
+
+    def client(self, service: str) -> Any:
+        return self.aws.client(service)
+
+
+@pytest.fixture(scope="module")
+def lab(fresh_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory,
+        ci_summary: Callable[[str, str], None]) -> Lab:
+    env = load_environment(ROOT, "dev")
+    aws = connect(Target(kind="local", endpoint_url=fresh_emulator.endpoint_url), env.region)
+    return Lab(env, aws, tmp_path_factory.mktemp("tf-work"), Ui(rich=False), ci_summary)
+
+
+def run(lab: Lab, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return function(lab.env, lab.aws, ROOT, lab.ui, *args, work_dir=lab.work_dir, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def bootstrapped(lab: Lab) -> dict[str, Any]:
+    result: dict[str, Any] = lab.timed("bootstrap", lambda: run(lab, tf.tf_bootstrap))
+    return result
+
+
+@pytest.fixture(scope="module")
+def deployed(lab: Lab, bootstrapped: dict[str, Any]) -> dict[str, Any]:
+    outputs: dict[str, Any] = lab.timed("apply", lambda: run(lab, tf.tf_deploy, True))
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def destroyed(lab: Lab, deployed: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = lab.timed("destroy", lambda: run(lab, tf.tf_destroy, True))
+    return result
+
+
+def tls_only(policy: str) -> bool:
+    return any(_denies_only_insecure_transport(s) and s.get("Action") in ("s3:*", ["s3:*"])
+               for s in json.loads(policy)["Statement"])
+
+
+def check_bucket(lab: Lab, bucket: str, versioned: bool) -> None:
+    s3 = lab.client("s3")
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                   "RestrictPublicBuckets"), True)
+    assert tls_only(s3.get_bucket_policy(Bucket=bucket)["Policy"]), f"{bucket} is not TLS-only"
+    controls = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert controls == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert (s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled") is versioned
+
+
+# ------------------------------------------------------------------------------ the state backend
+
+
+def test_bootstrap_creates_the_state_backend(lab: Lab, bootstrapped: dict[str, Any]) -> None:
+    b = lab.backend
+    assert bootstrapped["changed"] is True
+    assert (bootstrapped["bucket"], bootstrapped["lock_table"]) == (b.bucket, b.lock_table)
+    check_bucket(lab, b.bucket, versioned=True)
+    # The bootstrap's own state moved into the bucket it created (cloudposse's procedure).
+    assert lab.client("s3").head_object(Bucket=b.bucket, Key=b.bootstrap_key)["ContentLength"] > 0
+    table = lab.client("dynamodb").describe_table(TableName=b.lock_table)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "LockID", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "LockID", "AttributeType": "S"}]
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    backups = lab.client("dynamodb").describe_continuous_backups(TableName=b.lock_table)
+    assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+        "PointInTimeRecoveryStatus"] == "ENABLED"
+    config = Path(bootstrapped["backend_config"]).read_text()
+    assert f'"{b.lock_table}"' in config and "use_lockfile" in config
+    assert lab.work_dir in Path(bootstrapped["backend_config"]).parents  # local: never in the source tree
+
+
+def test_bootstrap_twice_changes_nothing(lab: Lab, bootstrapped: dict[str, Any]) -> None:
+    again = lab.timed("bootstrap again", lambda: run(lab, tf.tf_bootstrap))
+    assert again["changed"] is False
+    assert {k: v for k, v in again.items() if k != "changed"} == {
+        k: v for k, v in bootstrapped.items() if k != "changed"}
+
+
+# ------------------------------------------------------------------------------ apply dev, read it back
+
+
+def test_apply_outputs_follow_the_contract(lab: Lab, deployed: dict[str, Any]) -> None:
+    suffix = f"dev-{lab.aws.account_id()}-{lab.aws.region}"
+    assert deployed["app_data_bucket_name"] == f"fuel-flow-app-data-{suffix}"
+    assert deployed["logs_bucket_name"] == f"fuel-flow-logs-{suffix}"
+    assert deployed["backups_bucket_name"] == f"fuel-flow-backups-{suffix}"
+    assert deployed["db_instance_identifier"] == "fuel-flow-db-dev"
+    assert deployed["ec2_role_name"] == "fuel-flow-ec2-role-dev"
+    assert len(deployed["instance_ids"]) == lab.env.ec2.instance_count
+    state = tf.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
+    assert state is not None and state["resources"], "the state lives in the bucket, under the env's key"
+
+
+def test_buckets_are_locked_down(lab: Lab, deployed: dict[str, Any]) -> None:
+    check_bucket(lab, deployed["app_data_bucket_name"], versioned=True)
+    check_bucket(lab, deployed["backups_bucket_name"], versioned=True)
+    check_bucket(lab, deployed["logs_bucket_name"], versioned=False)
+    rules = lab.client("s3").get_bucket_lifecycle_configuration(Bucket=deployed["logs_bucket_name"])["Rules"]
+    assert any(r.get("Expiration", {}).get("Days") == lab.env.s3.log_expiration_days for r in rules)
+
+
+def test_database_settings(lab: Lab, deployed: dict[str, Any]) -> None:
+    db = lab.client("rds").describe_db_instances(DBInstanceIdentifier=deployed["db_instance_identifier"])[
+        "DBInstances"][0]
+    rds = lab.env.rds
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    assert set(db["EnabledCloudwatchLogsExports"]) == {"error", "general", "slowquery"}
+    assert db["MonitoringInterval"] == rds.monitoring_interval
+    assert db["MonitoringRoleArn"] == deployed["rds_monitoring_role_arn"]
+    assert db["MasterUserSecret"]["SecretArn"] == deployed["db_secret_arn"]  # RDS keeps the password
+    assert (db["DBInstanceClass"], db["MultiAZ"], db["BackupRetentionPeriod"], db["DeletionProtection"]) == (
+        rds.instance_class, rds.multi_az, rds.backup_retention_days, rds.deletion_protection)
+    assert [g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]] == [deployed["db_sg_id"]]
+    groups = lab.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/instance/fuel-flow-db-dev/")
+    assert {g["retentionInDays"] for g in groups["logGroups"]} == {lab.env.logs.retention_days}
+
+
+def test_launch_template_requires_imdsv2_and_encrypts(lab: Lab, deployed: dict[str, Any]) -> None:
+    data = lab.client("ec2").describe_launch_template_versions(
+        LaunchTemplateId=deployed["launch_template_id"], Versions=["$Latest"])["LaunchTemplateVersions"][0][
+        "LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert all(m["Ebs"]["Encrypted"] for m in data["BlockDeviceMappings"])
+    assert data["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == lab.env.ec2.root_volume_size
+
+
+def test_security_group_rules(lab: Lab, deployed: dict[str, Any]) -> None:
+    ec2 = lab.client("ec2")
+
+    def ingress(group: str) -> list[dict[str, Any]]:
+        rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])[
+            "SecurityGroupRules"]
+        return [r for r in rules if not r["IsEgress"]]
+
+    web = ingress(deployed["web_sg_id"])
+    assert {(r["FromPort"], r.get("CidrIpv4")) for r in web} == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+    assert not any(r["FromPort"] <= 22 <= r["ToPort"] for r in web)  # no SSH: SSM Session Manager
+    db = ingress(deployed["db_sg_id"])
+    assert [(r["FromPort"], r["ToPort"], r.get("ReferencedGroupInfo", {}).get("GroupId")) for r in db] == [
+        (3306, 3306, deployed["web_sg_id"])]
+    assert not any(r.get("CidrIpv4") for r in db)
+
+
+def test_roles_are_least_privilege(lab: Lab, deployed: dict[str, Any]) -> None:
+    iam = lab.client("iam")
+    role = deployed["ec2_role_name"]
+    attached = {p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]}
+    assert attached == {"AmazonSSMManagedInstanceCore"}
+    statements = []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        statements += document["Statement"]
+    for s in statements:
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+        assert "*" not in actions and "*" not in resources, s
+    s3_resources = {r for s in statements for r in (s["Resource"] if isinstance(s["Resource"], list)
+                                                    else [s["Resource"]]) if r.startswith("arn:aws:s3:::")}
+    assert s3_resources and all(r.startswith("arn:aws:s3:::fuel-flow-") for r in s3_resources)
+    secret = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+    assert secret and all("rds!db-" in r for s in secret for r in s["Resource"])
+    monitoring = iam.list_attached_role_policies(RoleName="fuel-flow-rds-monitoring-role-dev")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in monitoring] == ["AmazonRDSEnhancedMonitoringRole"]
+
+
+def test_plan_after_apply_has_no_changes(lab: Lab, deployed: dict[str, Any]) -> None:
+    """`plan -detailed-exitcode` exits 0: what was applied reads back exactly as the code says."""
+    result = lab.timed("plan (no changes)", lambda: run(lab, tf.tf_plan))
+    assert result["changes"] is False, f"plan after apply wants changes: {json.dumps(result['details'], indent=1)}"
+
+
+def test_unbootstrap_refuses_while_state_tracks_resources(lab: Lab, deployed: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="still holds state") as err:
+        run(lab, tf.tf_unbootstrap, auto_approve=True)
+    assert "--force" in str(err.value.fix)
+    assert tf.StateStore(lab.aws, lab.backend).bucket_exists()
+
+
+def test_cli_reads_outputs_and_status(lab: Lab, deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(tf.WORK_DIR_ENV, str(lab.work_dir))
+    common = ["--env", "dev", "--endpoint-url", str(lab.aws.endpoint_url), "-o", "json"]
+    capsys.readouterr()
+    assert main(["-C", str(ROOT), "tf", "output", *common]) == 0
+    assert json.loads(capsys.readouterr().out) == deployed
+    assert main(["-C", str(ROOT), "tf", "status", *common]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["state_exists"] and status["resources"] > 40 and status["outputs"] == deployed
+
+
+# ------------------------------------------------------------------------------ destroy, then the backend
+
+
+def test_destroy_leaves_only_what_is_retained(lab: Lab, deployed: dict[str, Any], destroyed: dict[str, Any]) -> None:
+    kept = set(destroyed["retained"])
+    s3 = lab.client("s3")
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert buckets == {lab.backend.bucket} | kept
+    assert kept <= {deployed["app_data_bucket_name"], deployed["logs_bucket_name"], deployed["backups_bucket_name"]}
+    for bucket in kept:  # kept because it holds data, and kept locked down
+        page = s3.list_object_versions(Bucket=bucket, MaxKeys=1)
+        assert page.get("Versions") or page.get("DeleteMarkers")
+        check_bucket(lab, bucket, versioned=bucket != deployed["logs_bucket_name"])
+    ec2 = lab.client("ec2")
+    states = {i["State"]["Name"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
+    assert states <= {"terminated"}
+    assert lab.client("rds").describe_db_instances()["DBInstances"] == []
+    assert {g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]} <= {"default"}
+    assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert [r["RoleName"] for r in lab.client("iam").list_roles()["Roles"]
+            if r["RoleName"].startswith("fuel-flow-")] == []
+    assert lab.client("logs").describe_log_groups()["logGroups"] == []
+    assert lab.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    state = tf.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
+    assert state is not None and state["resources"] == []
+    table = lab.client("dynamodb").describe_table(TableName=lab.backend.lock_table)["Table"]
+    assert table["TableStatus"] == "ACTIVE"  # the state backend stays
+
+
+def test_unbootstrap_after_destroy_removes_the_backend(lab: Lab, destroyed: dict[str, Any]) -> None:
+    result = lab.timed("unbootstrap", lambda: run(lab, tf.tf_unbootstrap, auto_approve=True))
+    assert result["deleted"] == [lab.backend.bucket, lab.backend.lock_table]
+    assert not tf.StateStore(lab.aws, lab.backend).bucket_exists()
+    assert not tf.StateStore(lab.aws, lab.backend).table_exists()
+    again = run(lab, tf.tf_unbootstrap, auto_approve=True)
+    assert again["deleted"] == []
