@@ -120,7 +120,8 @@ def deployed(lab: Lab, bootstrapped: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def destroyed(lab: Lab, deployed: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = lab.timed("destroy", lambda: run(lab, tf.tf_destroy, True))
+    result: dict[str, Any] = lab.timed("destroy", lambda: run(lab, tf.tf_destroy, True, force=True,
+                                                                  confirm_name="dev"))
     return result
 
 
@@ -272,12 +273,22 @@ def test_unbootstrap_refuses_while_state_tracks_resources(lab: Lab, deployed: di
     assert tf.StateStore(lab.aws, lab.backend).bucket_exists()
 
 
+def test_destroy_refuses_to_delete_the_database_without_force(lab: Lab, deployed: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match=r"refusing to destroy dev: it deletes .*aws_db_instance") as err:
+        run(lab, tf.tf_destroy, True)
+    assert "--force" in str(err.value.fix)
+    db = lab.client("rds").describe_db_instances(DBInstanceIdentifier=deployed["db_instance_identifier"])
+    assert db["DBInstances"][0]["DBInstanceStatus"] == "available"
+
+
 def test_cli_reads_outputs_and_status(lab: Lab, deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(tf.WORK_DIR_ENV, str(lab.work_dir))
     common = ["--env", "dev", "--endpoint-url", str(lab.aws.endpoint_url), "-o", "json"]
     capsys.readouterr()
     assert main(["-C", str(ROOT), "tf", "output", *common]) == 0
+    assert json.loads(capsys.readouterr().out) == deployed
+    assert main(["-C", str(ROOT), "outputs", "--engine", "terraform", *common]) == 0  # the lead's wiring
     assert json.loads(capsys.readouterr().out) == deployed
     assert main(["-C", str(ROOT), "tf", "status", *common]) == 0
     status = json.loads(capsys.readouterr().out)

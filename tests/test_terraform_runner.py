@@ -9,7 +9,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -405,8 +405,35 @@ def test_apply_and_destroy_refuse_without_a_terminal_or_yes(ui: Ui) -> None:
 
 
 def test_cli_apply_without_yes_exits_2_before_touching_anything(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--project-dir", str(ROOT), "tf", "apply", "--env", "dev"])
-    assert code == ExitCode.USAGE and "pass --yes" in capsys.readouterr().err
+    # Nothing answers at this endpoint: the refusal comes before any connection is tried.
+    for command in (["apply"], ["destroy", "--force"], ["unbootstrap"]):
+        code = main(["--project-dir", str(ROOT), "tf", *command, "--env", "dev", "--endpoint-url", "http://127.0.0.1:9"])
+        assert code == ExitCode.USAGE and "pass --yes" in capsys.readouterr().err
+
+
+def test_destroy_guard_matches_the_cloudformation_path(monkeypatch: pytest.MonkeyPatch, ui: Ui) -> None:
+    dev, prod = load_environment(ROOT, "dev"), load_environment(ROOT, "prod")
+    db = ["module.rds.aws_db_instance.this"]
+    tf.guard_destroy(ui, dev, True, False, None, [], "Destroy?")  # nothing stateful: --yes is enough
+    with pytest.raises(InputError, match=r"refusing to destroy dev: it deletes module\.rds\.aws_db_instance") as err:
+        tf.guard_destroy(ui, dev, True, False, None, db, "Destroy?")
+    assert "--force" in str(err.value.fix)
+    with pytest.raises(InputError, match="refusing to destroy prod: prod"):
+        tf.guard_destroy(ui, prod, True, False, None, [], "Destroy?")
+    with pytest.raises(InputError, match="needs a typed confirmation") as err:
+        tf.guard_destroy(ui, dev, True, True, None, db, "Destroy?")
+    assert "--confirm dev" in str(err.value.fix)
+    with pytest.raises(InputError, match="does not match"):
+        tf.guard_destroy(ui, dev, True, True, "prod", db, "Destroy?")
+    tf.guard_destroy(ui, dev, False, True, "dev", db, "Destroy?")
+    monkeypatch.setattr(Ui, "interactive", property(lambda self: True))
+    monkeypatch.setattr(Ui, "confirm", lambda self, question, expected=None: expected == "dev")
+    tf.guard_destroy(ui, dev, False, True, None, db, "Destroy?")  # typed on a terminal
+
+
+def test_unknown_engine_command_is_an_input_error(ui: Ui) -> None:
+    with pytest.raises(InputError, match="no 'diff' command"):
+        tf.run_engine_command("diff", load_environment(ROOT, "dev"), cast(AwsContext, None), ROOT, ui)
 
 
 def test_tf_group_is_registered() -> None:
@@ -472,6 +499,17 @@ def test_status_reads_the_state_without_terraform(state_bucket: tf.StateStore, d
     assert status["bucket_exists"] and status["state_exists"] and status["resources"] == 2
     assert status["outputs"] == {"vpc_id": "vpc-1", "secret": "(sensitive)"}
     assert status["lock_table_exists"] is False
+
+
+@pytest.mark.emulator
+def test_status_through_the_engine_option(state_bucket: tf.StateStore, dev: Environment,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`fuelflow status --engine terraform` prints what tf_status reads."""
+    b = state_bucket.backend
+    state_bucket.aws.client("s3").put_object(Bucket=b.bucket, Key=b.key, Body=_state(4))
+    tf.run_engine_command("status", dev, state_bucket.aws, ROOT, Ui(output="json"))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["resources"] == 4 and printed["state_key"] == b.key
 
 
 @pytest.mark.emulator

@@ -1096,7 +1096,9 @@ def tf_plan(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
 
 def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, auto_approve: bool = False,
               *, plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> dict[str, Any]:
-    """Plan, ask (unless auto_approve), apply the saved plan; return the outputs (sensitive redacted)."""
+    """Plan, ask (unless auto_approve, or in a throwaway emulator), apply the saved plan; return the
+    outputs (sensitive values redacted)."""
+    auto_approve = auto_approve or aws_ctx.emulator is not None
     require_confirmation(ui, auto_approve, "apply")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
     with _locked(s):
@@ -1115,9 +1117,16 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
 
 
 def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, auto_approve: bool = False,
-               *, plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> dict[str, Any]:
-    """Plan a destroy, ask (typed environment name, unless auto_approve), apply it. The state backend stays."""
-    require_confirmation(ui, auto_approve, "destroy")
+               *, force: bool = False, confirm_name: str | None = None, plugin_dir: str | Path | None = None,
+               work_dir: Path | None = None) -> dict[str, Any]:
+    """Plan a destroy, guard it, apply it. The state backend stays; non-empty buckets are kept.
+
+    Guarded as the CloudFormation path is: prod, or a plan that deletes data (a database, a table...),
+    needs `force` and the environment's name typed (or `confirm_name` without a terminal); anything
+    else a y/N question, skipped with `auto_approve` or in a throwaway emulator.
+    """
+    ephemeral = aws_ctx.emulator is not None
+    require_confirmation(ui, auto_approve or ephemeral or confirm_name is not None, "destroy")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
     with _locked(s):
         root = prepare_main(s)
@@ -1130,10 +1139,12 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
         if kept:
             ui.warn(f"not empty, so kept with their data and settings (they leave the Terraform state): "
                     f"{', '.join(sorted(kept))}")
+        data = [d["address"] for d in s.last_plan_details if d["action"] == "delete"
+                and d["type"] in STATEFUL_TYPES and d["address"] not in forget]
+        question = (f"Destroy {len(summary['delete']) - len(forget)} resources of {env.name}"
+                    f"{f' and keep {len(kept)} non-empty buckets' if kept else ''}?")
         try:
-            _approve(ui, auto_approve, "destroy",
-                     f"Destroy {len(summary['delete']) - len(forget)} resources of {env.name}"
-                     f"{f' and keep {len(kept)} non-empty buckets' if kept else ''}?", expected=env.name)
+            guard_destroy(ui, env, auto_approve or ephemeral, force, confirm_name, data, question)
         except FuelflowError:
             (root / PLAN_FILE).unlink(missing_ok=True)
             raise
@@ -1151,6 +1162,29 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
             summary = second
         s.apply_plan(root)
         return {"environment": env.name, "destroyed": summary["delete"], "retained": sorted(kept)}
+
+
+def guard_destroy(ui: Ui, env: Environment, auto_approve: bool, force: bool, confirm_name: str | None,
+                  deletes_data: Sequence[str], question: str) -> None:
+    """prod, or data deleted: `force` and the environment's name typed (`confirm_name` without a
+    terminal). Otherwise a y/N question (none with `auto_approve`)."""
+    if not (env.is_prod or deletes_data):
+        _approve(ui, auto_approve, "destroy", question)
+        return
+    why = "prod" if env.is_prod else f"it deletes {', '.join(deletes_data)} and the data in them"
+    if not force:
+        raise InputError(f"refusing to destroy {env.name}: {why}",
+                         f"add --force (you will be asked to type {env.name})")
+    if confirm_name is not None:
+        if confirm_name != env.name:
+            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
+                             f"pass --confirm {env.name}")
+        return
+    if not ui.interactive:
+        raise InputError(f"destroying {env.name} needs a typed confirmation and there is no terminal",
+                         f"add --confirm {env.name}")
+    if not ui.confirm(f"{question} This deletes {env.name} ({why}).", expected=env.name):
+        raise FuelflowError("nothing was deleted (confirmation did not match)", exit_code=ExitCode.DECLINED)
 
 
 def tf_outputs(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
@@ -1185,3 +1219,36 @@ def tf_status(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
         "resource_types": sorted({r["type"] for r in resources}),
         "outputs": redact_outputs((state or {}).get("outputs", {})),
     }
+
+
+# ------------------------------------------------------------------------------------ shared printing
+
+
+def show_mapping(ui: Ui, title: str, data: dict[str, Any]) -> None:
+    """A name/value table on a terminal, plain lines when piped, the mapping itself with --output json."""
+    if ui.output == "json":
+        ui.json(data)
+        return
+    ui.table(title, ["name", "value"], [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in data.items()])
+
+
+def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
+                       yes: bool = False, force: bool = False, confirm_name: str | None = None,
+                       plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> None:
+    """`deploy|destroy|status|outputs --engine terraform`: carry the action out and print its result."""
+    where: dict[str, Any] = {"plugin_dir": plugin_dir, "work_dir": work_dir}
+    if action == "deploy":
+        show_mapping(ui, f"{env.name} outputs", tf_deploy(env, aws_ctx, project_dir, ui, yes, **where))
+    elif action == "destroy":
+        result = tf_destroy(env, aws_ctx, project_dir, ui, yes, force=force, confirm_name=confirm_name, **where)
+        if ui.output == "json":
+            ui.json({"ok": True, **result})
+            return
+        ui.info(f"{env.name}: destroyed {len(result['destroyed'])} resources"
+                + (f"; kept (not empty): {', '.join(result['retained'])}" if result["retained"] else ""))
+    elif action == "status":
+        show_mapping(ui, f"{env.name} Terraform state", tf_status(env, aws_ctx, project_dir, ui, **where))
+    elif action == "outputs":
+        show_mapping(ui, f"{env.name} outputs", tf_outputs(env, aws_ctx, project_dir, ui, **where))
+    else:
+        raise InputError(f"--engine terraform has no {action!r} command", "use fuelflow tf --help")

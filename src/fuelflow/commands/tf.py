@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,12 +78,9 @@ def _took(ui: Ui, what: str, start: float) -> None:
     ui.progress(f"{what} took {time.monotonic() - start:.1f}s")
 
 
-def _print_mapping(ui: Ui, title: str, data: dict[str, Any]) -> None:
-    if ui.output == "json":
-        ui.json(data)
-        return
-    rows = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in data.items()]
-    ui.table(title, ["name", "value"], rows)
+def _ephemeral(target: str, endpoint_url: str | None) -> bool:
+    """The command will start its own emulator: nothing in it outlives the command."""
+    return target == "local" and endpoint_url is None
 
 
 @click.group("tf", help=TF_HELP)
@@ -107,7 +103,7 @@ def bootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | None
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = terraform.tf_bootstrap(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
     _took(ui, "bootstrap", start)
-    _print_mapping(ui, f"Terraform state backend of {env}" + ("" if result["changed"] else " (no changes)"),
+    terraform.show_mapping(ui, f"Terraform state backend of {env}" + ("" if result["changed"] else " (no changes)"),
                    result)
 
 
@@ -130,7 +126,7 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
         result = terraform.tf_unbootstrap(environment, aws, _project_dir(ctx), ui, force=force,
                                           auto_approve=yes, plugin_dir=plugin_dir)
     _took(ui, "unbootstrap", start)
-    _print_mapping(ui, f"Terraform state backend of {env}", result)
+    terraform.show_mapping(ui, f"Terraform state backend of {env}", result)
 
 
 @tf_group.command("plan")
@@ -163,25 +159,35 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
     With the embedded emulator (no --endpoint-url) the state backend is bootstrapped in it first:
     everything is forgotten when the command ends.
     """
-    terraform.require_confirmation(ui, yes, "apply")
+    terraform.require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         outputs = terraform.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
     _took(ui, "apply", start)
-    _print_mapping(ui, f"Terraform outputs of {env}", outputs)
+    terraform.show_mapping(ui, f"Terraform outputs of {env}", outputs)
 
 
 @tf_group.command("destroy")
 @common_options
 @yes_option
+@click.option("--force", is_flag=True, help="Required for prod and whenever a database or other stateful "
+              "resource would be deleted.")
+@click.option("--confirm", "confirm_name", default=None, metavar="ENV",
+              help="With --force and no terminal: the environment name, typed as confirmation.")
 @click.pass_context
 def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
-                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool) -> None:
-    """Destroy the environment (not its state backend). Non-empty buckets are kept, with their data."""
-    terraform.require_confirmation(ui, yes, "destroy")
+                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool, force: bool,
+                confirm_name: str | None) -> None:
+    """Destroy the environment (not its state backend). Non-empty buckets are kept, with their data.
+
+    Like `fuelflow destroy`: prod, or deleting a database, needs --force and the environment's name.
+    """
+    terraform.require_confirmation(ui, yes or confirm_name is not None or _ephemeral(target, endpoint_url),
+                                   "destroy")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
+        result = terraform.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, force=force,
+                                      confirm_name=confirm_name, plugin_dir=plugin_dir)
     _took(ui, "destroy", start)
     if ui.output == "json":
         ui.json(result)
@@ -198,7 +204,7 @@ def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
     """Print the root module's outputs (sensitive values are never shown)."""
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         outputs = terraform.tf_outputs(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
-    _print_mapping(ui, f"Terraform outputs of {env}", outputs)
+    terraform.show_mapping(ui, f"Terraform outputs of {env}", outputs)
 
 
 @tf_group.command("status")
@@ -209,7 +215,7 @@ def status_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
     """Where the state lives and what it tracks (read from the bucket; runs no terraform command)."""
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = terraform.tf_status(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
-    _print_mapping(ui, f"Terraform state of {env}", result)
+    terraform.show_mapping(ui, f"Terraform state of {env}", result)
 
 
 COMMANDS = [tf_group]
