@@ -408,8 +408,10 @@ def test_dev_environment_reads_back_as_declared(fresh_emulator: Emulator, client
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=logs)["Rules"]}
     assert rules["expire-logs"]["Expiration"] == {"Days": 90} and rules["expire-logs"]["Status"] == "Enabled"
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
-    (backup_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=backups)["Rules"]
-    assert backup_rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    backup_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=backups)["Rules"]}
+    assert backup_rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert backup_rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 7}
 
     reservations = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["fuel-flow-web-1-dev"]}])
     (inst,) = [i for r in reservations["Reservations"] for i in r["Instances"]]
