@@ -111,7 +111,7 @@ def test_audit_after_a_cloudformation_deploy_finds_nothing(deployed: dict[str, A
     assert summary["passed"] >= 30
     for r in data["results"]:
         if r["status"] in ("not_checked", "not_applicable"):
-            assert r["detail"], f"{r['control_id']} on {r['resource']} says {r['status']} without a reason"
+            assert r["detail"], f"{r['control']} on {r['resource']} says {r['status']} without a reason"
 
 
 def test_changed_parameter_is_an_update(deployed: dict[str, Any], tmp_path: Path, project_dir: Path,

@@ -295,6 +295,22 @@ def test_cli_reads_outputs_and_status(lab: Lab, deployed: dict[str, Any], monkey
     assert status["state_exists"] and status["resources"] > 40 and status["outputs"] == deployed
 
 
+def test_audit_passes_every_control_after_a_terraform_deploy(lab: Lab, deployed: dict[str, Any],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 4: after a Terraform-engine deploy of dev on the emulator, every control passes (the state
+    bucket and lock table included); dev's deletion protection is the one control that does not apply."""
+    capsys.readouterr()
+    code = main(["-C", str(ROOT), "audit", "--env", "dev", "--engine", "terraform",
+                 "--endpoint-url", str(lab.aws.endpoint_url), "-o", "json"])
+    report = json.loads(capsys.readouterr().out)
+    bad = [(r["control"], r["resource"], r["status"], r["detail"]) for r in report["results"]
+           if r["status"] not in ("passed", "not_applicable")]
+    assert code == 0 and bad == []
+    not_applicable = {r["control"] for r in report["results"] if r["status"] == "not_applicable"}
+    assert not_applicable == {"FF-RDS-007"}
+    assert {r["control"] for r in report["results"]} >= {f"FF-TF-00{i}" for i in range(1, 6)}
+
+
 # ------------------------------------------------------------------------------ destroy, then the backend
 
 
