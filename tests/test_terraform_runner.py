@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import pytest
 
+from fuelflow import confirm
 from fuelflow import terraform as tf
 from fuelflow.aws import AwsContext
 from fuelflow.cli import main
@@ -399,9 +400,9 @@ def test_runner_adds_no_color_and_chdir(tmp_path: Path) -> None:
 def test_apply_and_destroy_refuse_without_a_terminal_or_yes(ui: Ui) -> None:
     for action in ("apply", "destroy", "unbootstrap"):
         with pytest.raises(InputError, match=f"refusing to {action}") as err:
-            tf.require_confirmation(ui, False, action)
+            confirm.require_confirmation(ui, False, action)
         assert err.value.exit_code == ExitCode.USAGE and "pass --yes" in str(err.value.fix)
-        tf.require_confirmation(ui, True, action)
+        confirm.require_confirmation(ui, True, action)
 
 
 def test_cli_apply_without_yes_exits_2_before_touching_anything(capsys: pytest.CaptureFixture[str]) -> None:
@@ -414,21 +415,21 @@ def test_cli_apply_without_yes_exits_2_before_touching_anything(capsys: pytest.C
 def test_destroy_guard_matches_the_cloudformation_path(monkeypatch: pytest.MonkeyPatch, ui: Ui) -> None:
     dev, prod = load_environment(ROOT, "dev"), load_environment(ROOT, "prod")
     db = ["module.rds.aws_db_instance.this"]
-    tf.guard_destroy(ui, dev, True, False, None, [], "Destroy?")  # nothing stateful: --yes is enough
+    confirm.guard_destroy(ui, dev, True, False, None, [], "Destroy?")  # nothing stateful: --yes is enough
     with pytest.raises(InputError, match=r"refusing to destroy dev: it deletes module\.rds\.aws_db_instance") as err:
-        tf.guard_destroy(ui, dev, True, False, None, db, "Destroy?")
+        confirm.guard_destroy(ui, dev, True, False, None, db, "Destroy?")
     assert "--force" in str(err.value.fix)
     with pytest.raises(InputError, match="refusing to destroy prod: prod"):
-        tf.guard_destroy(ui, prod, True, False, None, [], "Destroy?")
+        confirm.guard_destroy(ui, prod, True, False, None, [], "Destroy?")
     with pytest.raises(InputError, match="needs a typed confirmation") as err:
-        tf.guard_destroy(ui, dev, True, True, None, db, "Destroy?")
+        confirm.guard_destroy(ui, dev, True, True, None, db, "Destroy?")
     assert "--confirm dev" in str(err.value.fix)
     with pytest.raises(InputError, match="does not match"):
-        tf.guard_destroy(ui, dev, True, True, "prod", db, "Destroy?")
-    tf.guard_destroy(ui, dev, False, True, "dev", db, "Destroy?")
+        confirm.guard_destroy(ui, dev, True, True, "prod", db, "Destroy?")
+    confirm.guard_destroy(ui, dev, False, True, "dev", db, "Destroy?")
     monkeypatch.setattr(Ui, "interactive", property(lambda self: True))
     monkeypatch.setattr(Ui, "confirm", lambda self, question, expected=None: expected == "dev")
-    tf.guard_destroy(ui, dev, False, True, None, db, "Destroy?")  # typed on a terminal
+    confirm.guard_destroy(ui, dev, False, True, None, db, "Destroy?")  # typed on a terminal
 
 
 def test_unknown_engine_command_is_an_input_error(ui: Ui) -> None:
@@ -526,13 +527,13 @@ def test_a_declined_prompt_exits_4(monkeypatch: pytest.MonkeyPatch, ui: Ui) -> N
     monkeypatch.setattr(Ui, "interactive", property(lambda self: True))
     asked: list[tuple[str, str | None]] = []
 
-    def confirm(self: Ui, question: str, expected: str | None = None) -> bool:
+    def ask(self: Ui, question: str, expected: str | None = None) -> bool:
         asked.append((question, expected))
         return False
 
-    monkeypatch.setattr(Ui, "confirm", confirm)
+    monkeypatch.setattr(Ui, "confirm", ask)
     with pytest.raises(FuelflowError, match="destroy declined") as err:
-        tf._approve(ui, False, "destroy", "Destroy 3 resources of dev?", expected="dev")
+        confirm.approve(ui, False, "destroy", "Destroy 3 resources of dev?", expected="dev")
     assert err.value.exit_code == ExitCode.DECLINED and asked == [("Destroy 3 resources of dev?", "dev")]
-    tf._approve(ui, True, "destroy", "never asked")
+    confirm.approve(ui, True, "destroy", "never asked")
     assert len(asked) == 1

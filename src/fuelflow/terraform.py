@@ -39,8 +39,9 @@ import botocore.exceptions
 
 from fuelflow.aws import AwsContext
 from fuelflow.config import Environment
+from fuelflow.confirm import approve, guard_destroy, require_confirmation
 from fuelflow.emulator import LOCAL_CREDENTIALS
-from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
+from fuelflow.errors import DeployError, FuelflowError, InputError
 from fuelflow.output import Ui
 
 TERRAFORM_DIR = "terraform"
@@ -904,20 +905,6 @@ def _locked(session: TfSession) -> Iterator[TfSession]:
         yield session
 
 
-def require_confirmation(ui: Ui, auto_approve: bool, action: str) -> None:
-    """Refuse (exit 2) before any work when confirmation is needed and no one can be asked."""
-    if not auto_approve and not ui.interactive:
-        raise InputError(f"refusing to {action} without confirmation (not a terminal)",
-                         f"pass --yes to {action} non-interactively")
-
-
-def _approve(ui: Ui, auto_approve: bool, action: str, question: str, expected: str | None = None) -> None:
-    """Ask on a terminal (typing `expected` for destructive actions); exit 4 when declined."""
-    require_confirmation(ui, auto_approve, action)
-    if not auto_approve and not ui.confirm(question, expected):
-        raise FuelflowError(f"{action} declined: nothing was changed", exit_code=ExitCode.DECLINED)
-
-
 def _summary_line(summary: dict[str, list[str]] | None) -> str:
     if not summary:
         return "no changes"
@@ -1019,7 +1006,7 @@ def unbootstrap(s: TfSession, *, force: bool, auto_approve: bool) -> dict[str, A
         raise InputError(f"the state bucket {s.backend.bucket} still holds state: {held}",
                          f"destroy first (`fuelflow tf destroy --env {s.env.name}`), "
                          "or pass --force to delete that state and leave those resources unmanaged")
-    _approve(s.ui, auto_approve, "unbootstrap",
+    approve(s.ui, auto_approve, "unbootstrap",
              f"Delete the Terraform state bucket {s.backend.bucket} (all versions) and lock table "
              f"{s.backend.lock_table}?", expected=s.env.name)
     if not resumed:
@@ -1108,7 +1095,7 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
             ui.progress(f"{env.name}: no changes")
         else:
             try:
-                _approve(ui, auto_approve, "apply", f"Apply these changes to {env.name} ({_summary_line(summary)})?")
+                approve(ui, auto_approve, "apply", f"Apply these changes to {env.name} ({_summary_line(summary)})?")
             except FuelflowError:
                 (root / PLAN_FILE).unlink(missing_ok=True)
                 raise
@@ -1162,29 +1149,6 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
             summary = second
         s.apply_plan(root)
         return {"environment": env.name, "destroyed": summary["delete"], "retained": sorted(kept)}
-
-
-def guard_destroy(ui: Ui, env: Environment, auto_approve: bool, force: bool, confirm_name: str | None,
-                  deletes_data: Sequence[str], question: str) -> None:
-    """prod, or data deleted: `force` and the environment's name typed (`confirm_name` without a
-    terminal). Otherwise a y/N question (none with `auto_approve`)."""
-    if not (env.is_prod or deletes_data):
-        _approve(ui, auto_approve, "destroy", question)
-        return
-    why = "prod" if env.is_prod else f"it deletes {', '.join(deletes_data)} and the data in them"
-    if not force:
-        raise InputError(f"refusing to destroy {env.name}: {why}",
-                         f"add --force (you will be asked to type {env.name})")
-    if confirm_name is not None:
-        if confirm_name != env.name:
-            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
-                             f"pass --confirm {env.name}")
-        return
-    if not ui.interactive:
-        raise InputError(f"destroying {env.name} needs a typed confirmation and there is no terminal",
-                         f"add --confirm {env.name}")
-    if not ui.confirm(f"{question} This deletes {env.name} ({why}).", expected=env.name):
-        raise FuelflowError("nothing was deleted (confirmation did not match)", exit_code=ExitCode.DECLINED)
 
 
 def tf_outputs(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,

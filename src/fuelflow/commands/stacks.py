@@ -18,8 +18,9 @@ from fuelflow.commands.common import (
     target_options,
 )
 from fuelflow.config import Environment
+from fuelflow.confirm import approve, guard_destroy
 from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
-from fuelflow.errors import ExitCode, FuelflowError, InputError
+from fuelflow.errors import FuelflowError
 from fuelflow.output import Ui
 from fuelflow.plan import Plan, build_plan
 
@@ -41,16 +42,6 @@ def _plan(ctx: click.Context, env_name: str, stacks: tuple[str, ...], region: st
 def _ephemeral(aws: AwsContext) -> bool:
     """True when the target is the emulator this very command started: nothing in it outlives us."""
     return aws.emulator is not None
-
-
-def _confirm(ui: Ui, aws: AwsContext, yes: bool, question: str) -> None:
-    """Ask once on a terminal; without a terminal, --yes is required (except in a throwaway emulator)."""
-    if yes or _ephemeral(aws):
-        return
-    if not ui.interactive:
-        raise InputError("this change needs confirmation and there is no terminal to ask on", "add --yes")
-    if not ui.confirm(question):
-        raise FuelflowError("nothing was changed (declined)", exit_code=ExitCode.DECLINED)
 
 
 def _show_changes(ui: Ui, previews: list[StackChanges]) -> None:
@@ -185,7 +176,7 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     _show_changes(ui, previews)
     if any(p.kind != "none" for p in previews):
         try:
-            _confirm(ui, aws, yes, f"Deploy these changes to {environment.name}?")
+            approve(ui, yes or _ephemeral(aws), "deploy", f"Deploy these changes to {environment.name}?")
         except FuelflowError:
             eng.discard(previews)
             raise
@@ -240,34 +231,13 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     for stack, lid, rtype, policy in stateful:
         fate = "kept (retained)" if policy.startswith("Retain") else "DELETED after a final snapshot"
         ui.progress(f"    {stack}/{lid} ({rtype}): {fate}")
-    _guard_destroy(ui, environment, aws, yes, force, confirm_name,
-                   deletes_data=any(p == "Snapshot" for *_, p in stateful))
+    guard_destroy(ui, environment, yes or _ephemeral(aws), force, confirm_name,
+                  [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"],
+                  f"Destroy {environment.name}?")
     report = eng.destroy(plan, existing)
     _print_report(ui, f"{environment.name} destroyed", report)
     if not report.ok:
         raise FuelflowError(f"destroy of {environment.name} failed", "see the failing resource and reason above")
-
-
-def _guard_destroy(ui: Ui, env: Environment, aws: AwsContext, yes: bool, force: bool, confirm_name: str | None,
-                   deletes_data: bool) -> None:
-    """prod, or data deleted: --force and the environment's name typed. Otherwise a y/N question."""
-    if not (env.is_prod or deletes_data):
-        _confirm(ui, aws, yes, f"Destroy {env.name}?")
-        return
-    why = "prod" if env.is_prod else "a database would be deleted (after its final snapshot)"
-    if not force:
-        raise InputError(f"refusing to destroy {env.name}: {why}",
-                         f"add --force (you will be asked to type {env.name})")
-    if confirm_name is not None:
-        if confirm_name != env.name:
-            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
-                             f"pass --confirm {env.name}")
-        return
-    if not ui.interactive:
-        raise InputError(f"destroying {env.name} needs a typed confirmation and there is no terminal",
-                         f"add --confirm {env.name}")
-    if not ui.confirm(f"This deletes {env.name} ({why}).", expected=env.name):
-        raise FuelflowError("nothing was deleted (confirmation did not match)", exit_code=ExitCode.DECLINED)
 
 
 @click.command("status")

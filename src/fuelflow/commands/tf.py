@@ -22,6 +22,7 @@ from fuelflow.commands.common import (
     target_options,
 )
 from fuelflow.config import Environment
+from fuelflow.confirm import require_confirmation
 from fuelflow.output import Ui
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,7 +121,7 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
 
     Refuses while any state in the bucket still tracks resources (destroy first, or --force).
     """
-    terraform.require_confirmation(ui, yes, "unbootstrap")
+    require_confirmation(ui, yes, "unbootstrap")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = terraform.tf_unbootstrap(environment, aws, _project_dir(ctx), ui, force=force,
@@ -159,7 +160,7 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
     With the embedded emulator (no --endpoint-url) the state backend is bootstrapped in it first:
     everything is forgotten when the command ends.
     """
-    terraform.require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
+    require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         outputs = terraform.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
@@ -182,7 +183,7 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
 
     Like `fuelflow destroy`: prod, or deleting a database, needs --force and the environment's name.
     """
-    terraform.require_confirmation(ui, yes or confirm_name is not None or _ephemeral(target, endpoint_url),
+    require_confirmation(ui, yes or confirm_name is not None or _ephemeral(target, endpoint_url),
                                    "destroy")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
