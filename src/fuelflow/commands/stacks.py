@@ -240,6 +240,19 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
         raise FuelflowError(f"destroy of {environment.name} failed", "see the failing resource and reason above")
 
 
+def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, ...], target: str,
+                 profile: str | None, region: str | None, endpoint_url: str | None, engine: str,
+                 ui: Ui) -> tuple[Environment, list[StackResult]] | None:
+    """status/outputs: each selected stack as deployed; None when --engine terraform printed it already."""
+    environment = load_env(ctx, env)
+    if engine == "terraform":
+        _terraform(ctx, action, environment, target, profile, region, endpoint_url, ui)
+        return None
+    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    return environment, _engine(aws, ui).status(plan)
+
+
 @click.command("status")
 @env_option
 @stack_option
@@ -251,13 +264,10 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
 def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
                region: str | None, endpoint_url: str | None, engine: str, ui: Ui, output: str) -> None:
     """Show each stack's status (NOT_DEPLOYED when absent)."""
-    environment = load_env(ctx, env)
-    if engine == "terraform":
-        _terraform(ctx, "status", environment, target, profile, region, endpoint_url, ui)
+    read = _read_stacks(ctx, "status", env, stacks, target, profile, region, endpoint_url, engine, ui)
+    if read is None:
         return
-    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
-    aws = open_target(environment, target, profile, region, endpoint_url, ui)
-    results = _engine(aws, ui).status(plan)
+    environment, results = read
     if ui.output == "json":
         ui.json({"environment": environment.name,
                  "stacks": [{"stack": r.stack, "status": r.status, "reason": r.reason} for r in results]})
@@ -277,13 +287,11 @@ def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
 def outputs_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
                 region: str | None, endpoint_url: str | None, engine: str, ui: Ui, output: str) -> None:
     """Print the deployed stacks' outputs (`--output json` for scripts)."""
-    environment = load_env(ctx, env)
-    if engine == "terraform":
-        _terraform(ctx, "outputs", environment, target, profile, region, endpoint_url, ui)
+    read = _read_stacks(ctx, "outputs", env, stacks, target, profile, region, endpoint_url, engine, ui)
+    if read is None:
         return
-    plan = build_plan(project_dir_of(ctx), environment, stacks, region)
-    aws = open_target(environment, target, profile, region, endpoint_url, ui)
-    results = [r for r in _engine(aws, ui).status(plan) if r.action == "present"]
+    environment, results = read
+    results = [r for r in results if r.action == "present"]
     if ui.output == "json":
         ui.json({r.stack: r.outputs for r in results})
         return
