@@ -63,7 +63,7 @@ _DELETE = object()
         ("rds.instance_class", "db.x9.huge", "not a MySQL DB instance class"),
         ("network.vpc_cidr", "10.10.0.0/33", "not a valid IPv4 CIDR"),
         ("network.vpc_cidr", "10.10.0.1/16", "not a valid IPv4 CIDR"),
-        ("network.public_subnet_cidrs", ["10.10.0.0/24"], "list exactly two"),
+        ("network.public_subnet_cidrs", ["10.10.0.0/24"], "list exactly 2"),
         ("network.private_subnet_cidrs", ["10.99.0.0/24", "10.10.11.0/24"], "outside the VPC"),
         ("network.private_subnet_cidrs", ["10.10.0.0/24", "10.10.11.0/24"], "overlap"),
         ("ec2.admin_ssh_cidrs", ["0.0.0.0/0"], "whole internet"),
@@ -71,16 +71,25 @@ _DELETE = object()
         ("ec2.instance_count", 9, "from 1 to 4"),
         ("ec2.instance_count", "two", "whole number"),
         ("rds.multi_az", "yes", "true or false"),
-        ("rds.max_allocated_storage", 10, "from 20 to"),
+        ("rds.max_allocated_storage", 10, "from 21 to"),
         ("rds.monitoring_interval", 7, "use one of"),
         ("rds.backup_retention_days", 0, "from 1 to 35"),
         ("rds.engine_version", "5.7", "8.0"),
-        ("logs.retention_days", 31, "CloudWatch Logs retention"),
+        ("logs.retention_days", 31, "CloudWatch Logs supports"),
         ("region", "mars-1", "not valid"),
         ("project", "Fuel_Flow", "not valid"),
         ("name", "prod", "file is dev.yaml"),
         ("rds", _DELETE, "rds must be a mapping"),
         ("tags", {"aws:owner": "x"}, "not a valid tag key"),
+        ("ec2.admin_ssh_cidrs", ["0.0.0.0/1", "128.0.0.0/1"], "prefix from /8"),
+        ("ec2.admin_ssh_cidrs", ["1.2.3.4/32", "1.2.3.4/32"], "twice"),
+        ("rds.allocated_storage", 100, "max_allocated_storage (100) must be greater than rds.allocated_storage"),
+        ("network.vpc_cidr", "10.10.0.0/25", "prefix from /16 to /24"),
+        ("ec2.root_volume_size", 2048, "from 8 to 1024"),
+        ("tier", "gold", "not a tier"),
+        ("tier", _DELETE, "tier is missing"),
+        ("project", "fuel--flow", "single hyphens"),
+        ("project", "fuel-flow-", "single hyphens"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_and_a_fix(dev_doc: dict[str, Any], key: str, value: Any,
@@ -108,3 +117,35 @@ def test_unknown_and_malformed_files(tmp_path: Path) -> None:
         load_environment(tmp_path, "dev")
     with pytest.raises(InputError, match="invalid environment name"):
         load_environment(tmp_path, "../etc")
+
+
+def test_production_tier_requires_multi_az_and_protection_whatever_the_name(dev_doc: dict[str, Any]) -> None:
+    doc = _mutate(dev_doc, "tier", "production")
+    with pytest.raises(InputError, match="rds.deletion_protection is false but tier is production"):
+        parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev")
+    doc["rds"]["deletion_protection"] = True
+    with pytest.raises(InputError, match="rds.multi_az is false but tier is production"):
+        parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev")
+    doc["rds"]["multi_az"] = True
+    assert parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev").is_production
+
+
+def test_any_name_that_fits_the_contract_is_an_environment(dev_doc: dict[str, Any]) -> None:
+    for name in ("staging", "pr-142", "qa2"):
+        env = parse_environment({**dev_doc, "name": name}, Path(f"environments/{name}.yaml"), expected_name=name)
+        assert env.stack_name("rds") == f"fuel-flow-rds-{name}" and not env.is_production
+
+
+def test_a_name_that_would_overflow_an_aws_limit_is_refused_naming_the_limit(dev_doc: dict[str, Any]) -> None:
+    # <project>-app-data-<env>-<12-digit account>-<region> must stay within S3's 63 characters.
+    doc = {**dev_doc, "project": "fuel-flow-web", "name": "feature-abcdefgh", "region": "ap-southeast-2"}
+    with pytest.raises(InputError) as err:
+        parse_environment(doc, Path("environments/feature-abcdefgh.yaml"), expected_name="feature-abcdefgh")
+    line = err.value.one_line()
+    assert "S3 bucket name fuel-flow-web-app-data-feature-abcdefgh-123456789012-ap-southeast-2" in line
+    assert "has 67 characters, the limit is 63" in line and "shorten name or project by 4" in line
+    # the load balancer's 32 characters (production profile) are checked too
+    doc = {**dev_doc, "project": "fuel-flow-web", "name": "feature-abcdefgh"}
+    with pytest.raises(InputError, match="load balancer name fuel-flow-web-alb-feature-abcdefgh has 34"):
+        parse_environment(doc, Path("x.yaml"))
+    assert parse_environment({**doc, "name": "feature-abcdef"}, Path("x.yaml")).name == "feature-abcdef"

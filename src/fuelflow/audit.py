@@ -687,7 +687,7 @@ def check_rds_backups(ctx: AuditContext) -> Iterator[Verdict]:
          "One wrong destroy must not be able to delete the production database.",
          checkov=("CKV_AWS_293",), aws_config="rds-instance-deletion-protection-enabled")
 def check_rds_deletion_protection(ctx: AuditContext) -> Iterator[Verdict]:
-    if not (ctx.env.is_prod or ctx.env.rds.deletion_protection):
+    if not (ctx.env.is_production or ctx.env.rds.deletion_protection):
         yield not_applicable(ctx.names.db_instance,
                              f"required in prod only; {ctx.env.name} sets rds.deletion_protection: false")
         return

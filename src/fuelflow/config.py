@@ -1,8 +1,9 @@
 """Environment settings: `environments/<env>.yaml` loaded into a typed, validated model.
 
-This file is the one source of truth for every per-environment fact. It is turned into
-CloudFormation parameters (`cfn_parameters`) and a Terraform var-file (`tf_vars`); see docs/contract.md.
-Everything is validated before any AWS call, and every problem names the key and the fix.
+The file is the one source of truth for every per-environment fact; the limits it is checked against are
+the contract's (`contract.yaml`). It is turned into CloudFormation parameters (`cfn_parameters`) and a
+Terraform var-file (`tf_vars`); see docs/contract.md. Everything is validated before any AWS call, and every
+problem names the key and the fix.
 """
 
 from __future__ import annotations
@@ -18,16 +19,11 @@ from typing import Any, NoReturn
 
 import yaml
 
+from fuelflow import contract, names
+from fuelflow.contract import Setting
 from fuelflow.errors import InputError
 
 ENV_DIR = "environments"
-ENV_NAMES = ("dev", "prod")
-PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-TAG_KEY_RE = re.compile(r"^[\w.:/=+\-@ ]{1,128}$")
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-MAX_INSTANCES = 4
-MAX_ADMIN_CIDRS = 2
 
 
 @dataclass(frozen=True)
@@ -80,11 +76,12 @@ class Logs:
 
 @dataclass(frozen=True)
 class Environment:
-    """One environment (dev or prod), validated."""
+    """One environment, validated. Any name the contract allows; `tier` says how carefully it is treated."""
 
     name: str
     project: str
     region: str
+    tier: str
     tags: dict[str, str]
     network: Network
     ec2: Ec2
@@ -93,13 +90,19 @@ class Environment:
     logs: Logs
     source: Path = field(default=Path(), compare=False)
 
+    @property
+    def names(self) -> names.Names:
+        """Every AWS name of this environment (account unknown until deployed)."""
+        return names.Names(self.project, self.name, region=self.region)
+
     def stack_name(self, part: str) -> str:
-        """`fuel-flow-<part>-<env>`."""
-        return f"{self.project}-{part}-{self.name}"
+        """`<project>-<part>-<env>`."""
+        return self.names.stack(part)
 
     @property
-    def is_prod(self) -> bool:
-        return self.name == "prod"
+    def is_production(self) -> bool:
+        """`tier: production`: destroy needs --force and the typed name; deletion protection required."""
+        return self.tier == "production"
 
     def cfn_parameters(self) -> dict[str, str]:
         """Every CloudFormation parameter this environment defines (flat; see docs/contract.md).
@@ -107,7 +110,7 @@ class Environment:
         Each stack is given only the parameters its template declares.
         """
         n, e, r = self.network, self.ec2, self.rds
-        admin = [*e.admin_ssh_cidrs, "", ""][:MAX_ADMIN_CIDRS]
+        admin = [*e.admin_ssh_cidrs, *[""] * len(contract.setting("ec2.admin_ssh_cidrs").cfn)]
         return {
             "ProjectName": self.project,
             "Environment": self.name,
@@ -186,8 +189,11 @@ def available_environments(project_dir: Path) -> list[str]:
 
 def load_environment(project_dir: Path, name: str) -> Environment:
     """Load and validate `environments/<name>.yaml`; raise InputError naming the problem and the fix."""
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,15}", name or ""):
-        raise InputError(f"invalid environment name {name!r}", "use a lower-case name such as dev or prod")
+    rule = contract.identifier("environment")
+    if not (re.fullmatch(rule.pattern, name or "") and rule.min_length <= len(name) <= rule.max_length):
+        raise InputError(f"invalid environment name {name!r}",
+                         f"use {rule.min_length}..{rule.max_length} lower-case letters, digits and single hyphens, "
+                         "starting with a letter (e.g. staging, pr-142)")
     path = environment_path(project_dir, name)
     if not path.is_file():
         known = ", ".join(available_environments(project_dir)) or "none"
@@ -205,102 +211,67 @@ def load_environment(project_dir: Path, name: str) -> Environment:
 
 
 def parse_environment(raw: Any, source: Path, expected_name: str | None = None) -> Environment:
-    """Validate a parsed environment document."""
+    """Validate a parsed environment document against the contract (contract.yaml)."""
     v = _Validator(source)
     doc = v.mapping(raw, "")
-    name = v.string(doc, "name", pattern=re.compile(r"^[a-z][a-z0-9-]{0,15}$"))
+    name = v.identifier(doc, "name", "environment")
     if expected_name is not None and name != expected_name:
         v.fail("name", f"is {name!r} but the file is {expected_name}.yaml", f"set name: {expected_name}")
-    if name not in ENV_NAMES:
-        v.fail("name", f"{name!r} is not a known environment", f"use one of {', '.join(ENV_NAMES)}")
-    project = v.string(doc, "project", pattern=PROJECT_RE)
-    region = v.string(doc, "region", pattern=REGION_RE)
+    project = v.identifier(doc, "project", "project")
+    region = v.identifier(doc, "region", "region")
+    tiers = contract.tiers()
+    tier = v.string(doc, "tier", hint=f"set tier: to one of {', '.join(tiers)}")
+    if tier not in tiers:
+        v.fail("tier", f"{tier!r} is not a tier", f"set tier: to one of {', '.join(tiers)}")
     tags = v.tags(doc, "tags")
 
-    net = v.mapping(doc.get("network"), "network")
-    vpc = v.cidr(net, "network.vpc_cidr", "vpc_cidr", min_prefix=16, max_prefix=24)
-    public = v.subnets(net, "network.public_subnet_cidrs", "public_subnet_cidrs", vpc)
-    private = v.subnets(net, "network.private_subnet_cidrs", "private_subnet_cidrs", vpc)
-    all_subnets = [ipaddress.ip_network(c) for c in (*public, *private)]
-    for i, a in enumerate(all_subnets):
-        for b in all_subnets[i + 1 :]:
+    values: dict[str, Any] = {}
+    for key, spec in contract.settings().items():
+        values[key] = v.setting(v.mapping(doc.get(spec.section), spec.section), spec, region, values)
+
+    vpc = ipaddress.ip_network(values["network.vpc_cidr"])
+    subnets = [ipaddress.ip_network(c) for k in ("network.public_subnet_cidrs", "network.private_subnet_cidrs")
+               for c in values[k]]
+    for c in subnets:
+        if not c.subnet_of(vpc):  # type: ignore[arg-type]
+            v.fail("network", f"subnet {c} is outside the VPC {vpc}", "pick subnet ranges inside network.vpc_cidr")
+    for i, a in enumerate(subnets):
+        for b in subnets[i + 1 :]:
             if a.overlaps(b):
                 v.fail("network", f"subnets {a} and {b} overlap", "give every subnet its own range")
+    for key, required in tiers[tier].get("requires", {}).items():
+        if values[key] != required:
+            v.fail(key, f"is {_yaml(values[key])} but tier is {tier}",
+                   f"set {key}: {_yaml(required)} (or tier: to another tier)")
+    too_long = names.overflowing(project, name, region)
+    if too_long:
+        worst = max(too_long, key=lambda t: len(t.name) - t.limit)
+        v.fail("name", f"{name!r} with project {project!r} makes {len(too_long)} AWS name(s) too long: the "
+               f"{worst.kind} name {worst.name} has {len(worst.name)} characters, the limit is {worst.limit}",
+               f"shorten name or project by {len(worst.name) - worst.limit} character(s)")
 
-    ec2 = v.mapping(doc.get("ec2"), "ec2")
-    instance_type = v.string(ec2, "ec2.instance_type", key="instance_type")
-    if instance_type not in ec2_instance_types(region):
-        v.fail("ec2.instance_type", f"{instance_type!r} is not an EC2 instance type in {region}",
-               "use a valid type such as t3.micro or t4g.small")
-    admin = v.list_of(ec2, "ec2.admin_ssh_cidrs", "admin_ssh_cidrs", default=[])
-    if len(admin) > MAX_ADMIN_CIDRS:
-        v.fail("ec2.admin_ssh_cidrs", f"lists {len(admin)} CIDRs", f"list at most {MAX_ADMIN_CIDRS}")
-    for i, c in enumerate(admin):
-        net_c = v.cidr({"x": c}, f"ec2.admin_ssh_cidrs[{i}]", "x", min_prefix=8, max_prefix=32)
-        if ipaddress.ip_network(net_c).prefixlen == 0:
-            v.fail(f"ec2.admin_ssh_cidrs[{i}]", "opens SSH to the whole internet", "list your office/VPN range")
+    def section(prefix: str) -> dict[str, Any]:
+        return {k.split(".", 1)[1]: val for k, val in values.items() if k.startswith(prefix + ".")}
 
-    rds = v.mapping(doc.get("rds"), "rds")
-    instance_class = v.string(rds, "rds.instance_class", key="instance_class")
-    if instance_class not in rds_instance_classes(region, "mysql"):
-        v.fail("rds.instance_class", f"{instance_class!r} is not a MySQL DB instance class in {region}",
-               "use a valid class such as db.t3.micro or db.t4g.small")
-    allocated = v.integer(rds, "rds.allocated_storage", "allocated_storage", 20, 16384)
-    max_allocated = v.integer(rds, "rds.max_allocated_storage", "max_allocated_storage", 20, 16384)
-    if max_allocated < allocated:
-        v.fail("rds.max_allocated_storage", f"({max_allocated}) is below allocated_storage ({allocated})",
-               "set it to at least allocated_storage")
-    interval = v.integer(rds, "rds.monitoring_interval", "monitoring_interval", 0, 60)
-    if interval not in MONITORING_INTERVALS:
-        v.fail("rds.monitoring_interval", f"is {interval}",
-               f"use one of {', '.join(map(str, MONITORING_INTERVALS))}")
-
-    s3 = v.mapping(doc.get("s3"), "s3")
-    logs = v.mapping(doc.get("logs"), "logs")
-    retention = v.integer(logs, "logs.retention_days", "retention_days", 1, 3653)
-    if retention not in LOG_RETENTION_DAYS:
-        v.fail("logs.retention_days", f"is {retention}",
-               f"use a CloudWatch Logs retention: {', '.join(map(str, LOG_RETENTION_DAYS))}")
-
-    env = Environment(
+    net = section("network")
+    return Environment(
         name=name,
         project=project,
         region=region,
+        tier=tier,
         tags=tags,
-        network=Network(vpc, public, private),
-        ec2=Ec2(
-            instance_type=instance_type,
-            instance_count=v.integer(ec2, "ec2.instance_count", "instance_count", 1, MAX_INSTANCES),
-            root_volume_size=v.integer(ec2, "ec2.root_volume_size", "root_volume_size", 8, 1024),
-            admin_ssh_cidrs=tuple(admin),
-        ),
-        rds=Rds(
-            instance_class=instance_class,
-            engine_version=v.string(rds, "rds.engine_version", key="engine_version",
-                                    pattern=re.compile(r"^8\.0(\.\d+)?$"), hint='use "8.0" or "8.0.<minor>"'),
-            allocated_storage=allocated,
-            max_allocated_storage=max_allocated,
-            multi_az=v.boolean(rds, "rds.multi_az", "multi_az"),
-            backup_retention_days=v.integer(rds, "rds.backup_retention_days", "backup_retention_days", 1, 35),
-            deletion_protection=v.boolean(rds, "rds.deletion_protection", "deletion_protection"),
-            monitoring_interval=interval,
-        ),
-        s3=S3(
-            log_expiration_days=v.integer(s3, "s3.log_expiration_days", "log_expiration_days", 1, 3650),
-            noncurrent_version_expiration_days=v.integer(
-                s3, "s3.noncurrent_version_expiration_days", "noncurrent_version_expiration_days", 1, 3650
-            ),
-        ),
-        logs=Logs(retention_days=retention),
+        network=Network(net["vpc_cidr"], (net["public_subnet_cidrs"][0], net["public_subnet_cidrs"][1]),
+                        (net["private_subnet_cidrs"][0], net["private_subnet_cidrs"][1])),
+        ec2=Ec2(**{**section("ec2"), "admin_ssh_cidrs": tuple(values["ec2.admin_ssh_cidrs"])}),
+        rds=Rds(**section("rds")),
+        s3=S3(**section("s3")),
+        logs=Logs(**section("logs")),
         source=source,
     )
-    if env.is_prod and not env.rds.deletion_protection:
-        v.fail("rds.deletion_protection", "is false in prod", "set rds.deletion_protection: true")
-    return env
 
 
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
+def _yaml(value: Any) -> str:
+    return _bool(value) if isinstance(value, bool) else str(value)
 
 
 @cache
@@ -379,38 +350,91 @@ class _Validator:
             self.fail(full, f"must be a list, got {value!r}", f"write {full} as [a, b]")
         return value
 
-    def cidr(self, doc: dict[str, Any], full: str, key: str, min_prefix: int, max_prefix: int) -> str:
-        value = self._get(doc, full, key)
+    def cidr(self, value: Any, full: str, min_prefix: int, max_prefix: int, hint: str = "") -> str:
         try:
             net = ipaddress.IPv4Network(str(value), strict=True)
         except ValueError:
             self.fail(full, f"{value!r} is not a valid IPv4 CIDR", "write it as a.b.c.d/n with the host bits zero")
-        if not min_prefix <= net.prefixlen <= max_prefix and net.prefixlen != 0:
-            self.fail(full, f"{value} has prefix /{net.prefixlen}", f"use a prefix from /{min_prefix} to /{max_prefix}")
+        if not min_prefix <= net.prefixlen <= max_prefix:
+            self.fail(full, f"{value} has prefix /{net.prefixlen}",
+                      f"use a prefix from /{min_prefix} to /{max_prefix}" + (f" ({hint})" if hint else ""))
         return str(net)
 
-    def subnets(self, doc: dict[str, Any], full: str, key: str, vpc: str) -> tuple[str, str]:
-        values = self.list_of(doc, full, key)
-        if len(values) != 2:
-            self.fail(full, f"lists {len(values)} CIDRs", "list exactly two, one per availability zone")
-        out = [self.cidr({"x": c}, f"{full}[{i}]", "x", 16, 28) for i, c in enumerate(values)]
-        for c in out:
-            if not ipaddress.ip_network(c).subnet_of(ipaddress.ip_network(vpc)):  # type: ignore[arg-type]
-                self.fail(full, f"{c} is outside the VPC {vpc}", "pick subnet ranges inside network.vpc_cidr")
-        return out[0], out[1]
+    def identifier(self, doc: dict[str, Any], full: str, which: str) -> str:
+        rule = contract.identifier(which)
+        value = self.string(doc, full, hint=f"use a value like {rule.example}")
+        if not re.fullmatch(rule.pattern, value):
+            self.fail(full, f"{value!r} is not valid",
+                      f"use lower-case letters, digits and single hyphens, starting with a letter (like {rule.example})"
+                      if which != "region" else f"use a region code like {rule.example}")
+        if not rule.min_length <= len(value) <= rule.max_length:
+            self.fail(full, f"{value!r} has {len(value)} characters",
+                      f"use {rule.min_length} to {rule.max_length} characters")
+        return value
+
+    def setting(self, doc: dict[str, Any], spec: Setting, region: str, seen: dict[str, Any]) -> Any:
+        """One contract setting: its type, limits and (for instance types and DB classes) the region's offer."""
+        full, key = spec.key, spec.field
+        if spec.type == "boolean":
+            return self.boolean(doc, full, key)
+        if spec.type == "integer":
+            assert spec.min is not None and spec.max is not None
+            number = self.integer(doc, full, key, spec.min, spec.max)
+            if spec.greater_than is not None and number <= seen[spec.greater_than]:
+                other = spec.greater_than
+                self.fail(full, f"({number}) must be greater than {other} ({seen[other]})",
+                          f"set {full} to at least {seen[other] + 1}")
+            return number
+        if spec.type == "cidr":
+            assert spec.min_prefix is not None and spec.max_prefix is not None
+            return self.cidr(self._get(doc, full, key), full, spec.min_prefix, spec.max_prefix)
+        if spec.type == "cidr_list":
+            return self.cidr_list(doc, spec)
+        if spec.type == "choice":
+            value = self._get(doc, full, key)
+            allowed = [v for v in spec.values if full != "ec2.instance_type" or v in ec2_instance_types(region)]
+            if isinstance(value, bool) or value not in allowed:
+                what = f"not an EC2 instance type supported in {region}" if full == "ec2.instance_type" else \
+                    "not an allowed value"
+                self.fail(full, f"{value!r} is {what}",
+                          f"{spec.hint or 'use one of'}: {', '.join(map(str, allowed))}")
+            return value
+        value = self.string(doc, full, key=key, pattern=re.compile(spec.pattern) if spec.pattern else None,
+                            hint=spec.hint or f"it must match {spec.pattern}")
+        if full == "rds.instance_class" and value not in rds_instance_classes(region, "mysql"):
+            self.fail(full, f"{value!r} is not a MySQL DB instance class in {region}",
+                      "use a class offered there, such as db.t3.micro or db.t4g.small")
+        return value
+
+    def cidr_list(self, doc: dict[str, Any], spec: Setting) -> list[str]:
+        full = spec.key
+        if not spec.optional and doc.get(spec.field) is None:
+            self.fail(full, "is missing", f"add {full} (see environments/dev.yaml)")
+        values = self.list_of(doc, full, spec.field)
+        if spec.count is not None and len(values) != spec.count:
+            self.fail(full, f"lists {len(values)} CIDRs", f"list exactly {spec.count}, one per availability zone")
+        if spec.max_count is not None and len(values) > spec.max_count:
+            self.fail(full, f"lists {len(values)} CIDRs", f"list at most {spec.max_count}")
+        assert spec.min_prefix is not None and spec.max_prefix is not None
+        out = [self.cidr(c, f"{full}[{i}]", spec.min_prefix, spec.max_prefix, spec.hint) for i, c in enumerate(values)]
+        if len(set(out)) != len(out):
+            self.fail(full, "lists a CIDR twice", "list each range once")
+        return out
 
     def tags(self, doc: dict[str, Any], key: str) -> dict[str, str]:
+        rules = contract.tags()
         value = doc.get(key) or {}
         if not isinstance(value, dict):
             self.fail(key, "must be a mapping of tag names to values", "write tags as Name: value lines")
         out: dict[str, str] = {}
         for k, val in value.items():
-            if not isinstance(k, str) or not TAG_KEY_RE.fullmatch(k) or k.lower().startswith("aws:"):
+            if not isinstance(k, str) or not re.fullmatch(rules["key_pattern"], k) or k.lower().startswith("aws:"):
                 self.fail(f"tags.{k}", "is not a valid tag key",
                           "use letters, digits and + - = . _ : / @ (no aws: prefix)")
-            if isinstance(val, (dict, list)) or val is None or len(str(val)) > 256:
-                self.fail(f"tags.{k}", "must be a short string", "give the tag a value of at most 256 characters")
+            if isinstance(val, (dict, list)) or val is None or len(str(val)) > rules["max_value_length"]:
+                self.fail(f"tags.{k}", "must be a short string",
+                          f"give the tag a value of at most {rules['max_value_length']} characters")
             out[k] = str(val)
-        if len(out) > 40:
-            self.fail(key, f"has {len(out)} tags", "keep at most 40 (AWS allows 50 including ours)")
+        if len(out) > rules["max_count"]:
+            self.fail(key, f"has {len(out)} tags", f"keep at most {rules['max_count']} (AWS allows 50 including ours)")
         return out
