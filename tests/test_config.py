@@ -121,10 +121,10 @@ def test_unknown_and_malformed_files(tmp_path: Path) -> None:
 
 def test_production_tier_requires_multi_az_and_protection_whatever_the_name(dev_doc: dict[str, Any]) -> None:
     doc = _mutate(dev_doc, "tier", "production")
-    with pytest.raises(InputError, match="rds.deletion_protection is false but tier is production"):
+    with pytest.raises(InputError, match=r"rds\.deletion_protection is false but tier is production"):
         parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev")
     doc["rds"]["deletion_protection"] = True
-    with pytest.raises(InputError, match="rds.multi_az is false but tier is production"):
+    with pytest.raises(InputError, match=r"rds\.multi_az is false but tier is production"):
         parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev")
     doc["rds"]["multi_az"] = True
     assert parse_environment(doc, Path("environments/dev.yaml"), expected_name="dev").is_production

@@ -2,7 +2,8 @@
 
 Changes: one y/N question on a terminal; without a terminal `--yes` is required (exit 2 otherwise).
 Destroying a production-tier environment (`tier: production`), or deleting data (a database, a bucket's
-contents): `--force` and the environment's name typed (or `--confirm ENV` without a terminal). A declined question is exit 4; nothing was changed.
+contents): `--force` and the environment's name typed (or `--confirm ENV` without a terminal). A declined
+question is exit 4; nothing was changed.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ def approve(ui: Ui, auto_approve: bool, action: str, question: str, expected: st
 
 def guard_destroy(ui: Ui, env: Environment, auto_approve: bool, force: bool, confirm_name: str | None,
                   deletes_data: Sequence[str], question: str) -> None:
-    """A production-tier environment, or data deleted: `force` and the environment's name typed (`confirm_name` without a
-    terminal). Otherwise a y/N question (none with `auto_approve`)."""
+    """A production-tier environment, or data deleted: `force` and the environment's name typed
+    (`confirm_name` without a terminal). Otherwise a y/N question (none with `auto_approve`)."""
     if not (env.is_production or deletes_data):
         approve(ui, auto_approve, "destroy", question)
         return
-    why = "it is a production-tier environment" if env.is_production else f"it deletes {', '.join(deletes_data)} and the data in them"
+    why = ("it is a production-tier environment" if env.is_production
+           else f"it deletes {', '.join(deletes_data)} and the data in them")
     if not force:
         raise InputError(f"refusing to destroy {env.name}: {why}",
                          f"add --force (you will be asked to type {env.name})")
