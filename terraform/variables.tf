@@ -7,8 +7,8 @@ variable "environment" {
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: set `name` in environments/<env>.yaml to one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: set `name` in environments/<env>.yaml (and rename the file)."
   }
 }
 
@@ -19,8 +19,8 @@ variable "project_name" {
 
   validation {
     # 21 characters at most keeps `<project>-app-data-<env>-<account>-<region>` within S3's 63.
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$ (lower case, starts with a letter, 2..21 characters): set `project` in environments/<env>.yaml."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: set `project` in environments/<env>.yaml."
   }
 }
 
@@ -60,8 +60,13 @@ variable "network" {
   nullable = false
 
   validation {
-    condition     = can(cidrhost(var.network.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-8])$", var.network.vpc_cidr))
-    error_message = "network.vpc_cidr must be an IPv4 CIDR from /16 to /28 (e.g. 10.10.0.0/16): set network.vpc_cidr in environments/<env>.yaml."
+    condition     = can(cidrhost(var.network.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.network.vpc_cidr))
+    error_message = "network.vpc_cidr must be an IPv4 CIDR from /16 to /24 (e.g. 10.10.0.0/16): set network.vpc_cidr in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = alltrue([for c in concat(var.network.public_subnet_cidrs, var.network.private_subnet_cidrs) : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 16 && tonumber(split("/", c)[1]) <= 28, false)])
+    error_message = "network.public_subnet_cidrs and network.private_subnet_cidrs must be IPv4 CIDRs from /16 to /28: fix them in environments/<env>.yaml."
   }
 
   validation {
@@ -99,8 +104,8 @@ variable "ec2" {
   nullable = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.ec2.instance_type))
-    error_message = "ec2.instance_type must be an EC2 instance type such as t3.micro: set ec2.instance_type in environments/<env>.yaml."
+    condition     = contains(["t3.micro", "t3.small", "t3.medium", "t3.large", "t3a.micro", "t3a.small", "t3a.medium", "t3a.large", "m5.large", "m6i.large", "m7i.large", "c6i.large", "c7i.large"], var.ec2.instance_type)
+    error_message = "ec2.instance_type must be one of the x86_64 types t3.micro, t3.small, t3.medium, t3.large, t3a.micro, t3a.small, t3a.medium, t3a.large, m5.large, m6i.large, m7i.large, c6i.large, c7i.large: set ec2.instance_type in environments/<env>.yaml."
   }
 
   validation {
@@ -109,8 +114,8 @@ variable "ec2" {
   }
 
   validation {
-    condition     = var.ec2.root_volume_size >= 8 && var.ec2.root_volume_size <= 16384 && floor(var.ec2.root_volume_size) == var.ec2.root_volume_size
-    error_message = "ec2.root_volume_size must be a whole number of GiB from 8 to 16384: set ec2.root_volume_size in environments/<env>.yaml."
+    condition     = var.ec2.root_volume_size >= 8 && var.ec2.root_volume_size <= 1024 && floor(var.ec2.root_volume_size) == var.ec2.root_volume_size
+    error_message = "ec2.root_volume_size must be a whole number of GiB from 8 to 1024: set ec2.root_volume_size in environments/<env>.yaml."
   }
 
   validation {
@@ -121,9 +126,9 @@ variable "ec2" {
   validation {
     condition = alltrue([
       for c in var.ec2.admin_ssh_cidrs :
-      can(cidrhost(c, 0)) && !endswith(c, "/0")
+      can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 8 && tonumber(split("/", c)[1]) <= 32, false)
     ]) && length(distinct(var.ec2.admin_ssh_cidrs)) == length(var.ec2.admin_ssh_cidrs)
-    error_message = "ec2.admin_ssh_cidrs must be distinct IPv4 CIDRs narrower than /0 (SSH is never open to the internet; use SSM Session Manager): fix ec2.admin_ssh_cidrs in environments/<env>.yaml."
+    error_message = "ec2.admin_ssh_cidrs must be distinct IPv4 CIDRs from /8 to /32 (SSH is never open to the internet; use SSM Session Manager): fix ec2.admin_ssh_cidrs in environments/<env>.yaml."
   }
 }
 
@@ -147,7 +152,7 @@ variable "rds" {
   }
 
   validation {
-    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.rds.engine_version))
+    condition     = can(regex("^8\\.0(\\.[0-9]{1,3})?$", var.rds.engine_version))
     error_message = "rds.engine_version must be MySQL 8.0 or 8.0.<patch> (the parameter group family is mysql8.0): set rds.engine_version in environments/<env>.yaml, quoted (\"8.0\")."
   }
 

@@ -7,8 +7,8 @@ variable "environment" {
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: set `name` in environments/<env>.yaml to one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: set `name` in environments/<env>.yaml (and rename the file)."
   }
 }
 
@@ -18,8 +18,8 @@ variable "project_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$ (lower case, starts with a letter, 2..21 characters): set `project` in environments/<env>.yaml."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: set `project` in environments/<env>.yaml."
   }
 }
 

@@ -75,11 +75,11 @@ variables {
   log_retention_days = 30
 }
 
-run "rejects_environment_not_dev_or_prod" {
+run "rejects_environment_name_outside_the_naming_rules" {
   command = plan
 
   variables {
-    environment = "staging"
+    environment = "Staging_1"
   }
 
   expect_failures = [var.environment]

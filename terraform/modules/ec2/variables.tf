@@ -4,19 +4,19 @@ variable "project_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as fuel-flow."
   }
 }
 
 variable "environment" {
-  description = "Environment name (dev or prod)."
+  description = "Environment name (the environment file's `name`; any name the contract allows)."
   type        = string
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: pass one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as staging or pr-142."
   }
 }
 
@@ -55,9 +55,14 @@ variable "instance_profile_name" {
 }
 
 variable "instance_type" {
-  description = "EC2 instance type of the web instances."
+  description = "EC2 instance type of the web instances (x86_64, to match the AMI)."
   type        = string
   nullable    = false
+
+  validation {
+    condition     = contains(["t3.micro", "t3.small", "t3.medium", "t3.large", "t3a.micro", "t3a.small", "t3a.medium", "t3a.large", "m5.large", "m6i.large", "m7i.large", "c6i.large", "c7i.large"], var.instance_type)
+    error_message = "instance_type must be one of the x86_64 types t3.micro, t3.small, t3.medium, t3.large, t3a.micro, t3a.small, t3a.medium, t3a.large, m5.large, m6i.large, m7i.large, c6i.large, c7i.large: pass one of them."
+  }
 }
 
 variable "instance_count" {
@@ -77,8 +82,8 @@ variable "root_volume_size" {
   nullable    = false
 
   validation {
-    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 16384
-    error_message = "root_volume_size must be 8..16384 GiB (the AMI's snapshot needs 8): pass a larger size."
+    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 1024 && floor(var.root_volume_size) == var.root_volume_size
+    error_message = "root_volume_size must be a whole number from 8 to 1024 GiB (the AMI's snapshot needs 8): pass a larger size."
   }
 }
 
@@ -89,8 +94,8 @@ variable "admin_ssh_cidrs" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && !endswith(c, "/0")]) && length(distinct(var.admin_ssh_cidrs)) == length(var.admin_ssh_cidrs)
-    error_message = "admin_ssh_cidrs must be distinct IPv4 CIDRs narrower than /0 (SSH is never open to the internet): remove 0.0.0.0/0, duplicates or invalid entries."
+    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 8 && tonumber(split("/", c)[1]) <= 32, false)]) && length(distinct(var.admin_ssh_cidrs)) == length(var.admin_ssh_cidrs) && length(var.admin_ssh_cidrs) <= 2
+    error_message = "admin_ssh_cidrs must be at most 2 distinct IPv4 CIDRs from /8 to /32 (SSH is never open to the internet, not even in halves): remove wide ranges, duplicates or invalid entries."
   }
 }
 

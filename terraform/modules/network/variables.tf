@@ -4,19 +4,19 @@ variable "project_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as fuel-flow."
   }
 }
 
 variable "environment" {
-  description = "Environment name (dev or prod)."
+  description = "Environment name (the environment file's `name`; any name the contract allows)."
   type        = string
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: pass one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as staging or pr-142."
   }
 }
 
@@ -26,8 +26,8 @@ variable "vpc_cidr" {
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
-    error_message = "vpc_cidr must be an IPv4 CIDR such as 10.10.0.0/16: pass a valid CIDR."
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR from /16 to /24 such as 10.10.0.0/16: pass a valid CIDR."
   }
 }
 
@@ -37,8 +37,8 @@ variable "public_subnet_cidrs" {
   nullable    = false
 
   validation {
-    condition     = length(var.public_subnet_cidrs) == 2 && alltrue([for c in var.public_subnet_cidrs : can(cidrhost(c, 0))])
-    error_message = "public_subnet_cidrs must list exactly 2 IPv4 CIDRs: pass one per availability zone."
+    condition     = length(var.public_subnet_cidrs) == 2 && alltrue([for c in var.public_subnet_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 16 && tonumber(split("/", c)[1]) <= 28, false)])
+    error_message = "public_subnet_cidrs must list exactly 2 IPv4 CIDRs from /16 to /28: pass one per availability zone."
   }
 }
 
@@ -48,7 +48,7 @@ variable "private_subnet_cidrs" {
   nullable    = false
 
   validation {
-    condition     = length(var.private_subnet_cidrs) == 2 && alltrue([for c in var.private_subnet_cidrs : can(cidrhost(c, 0))])
-    error_message = "private_subnet_cidrs must list exactly 2 IPv4 CIDRs: pass one per availability zone."
+    condition     = length(var.private_subnet_cidrs) == 2 && alltrue([for c in var.private_subnet_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 16 && tonumber(split("/", c)[1]) <= 28, false)])
+    error_message = "private_subnet_cidrs must list exactly 2 IPv4 CIDRs from /16 to /28: pass one per availability zone."
   }
 }

@@ -4,19 +4,19 @@ variable "project_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as fuel-flow."
   }
 }
 
 variable "environment" {
-  description = "Environment name (dev or prod)."
+  description = "Environment name (the environment file's `name`; any name the contract allows)."
   type        = string
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: pass one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as staging or pr-142."
   }
 }
 
@@ -47,6 +47,11 @@ variable "instance_class" {
   description = "RDS instance class."
   type        = string
   nullable    = false
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.instance_class))
+    error_message = "instance_class must be an RDS instance class such as db.t3.micro: pass one offered for MySQL in the region."
+  }
 }
 
 variable "engine_version" {
@@ -55,7 +60,7 @@ variable "engine_version" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.engine_version))
+    condition     = can(regex("^8\\.0(\\.[0-9]{1,3})?$", var.engine_version))
     error_message = "engine_version must be 8.0 or 8.0.<patch>: pass a MySQL 8.0 version."
   }
 }
@@ -64,6 +69,11 @@ variable "allocated_storage" {
   description = "Initial gp3 storage, in GiB."
   type        = number
   nullable    = false
+
+  validation {
+    condition     = var.allocated_storage >= 20 && var.allocated_storage <= 65536 && floor(var.allocated_storage) == var.allocated_storage
+    error_message = "allocated_storage must be a whole number of GiB from 20 to 65536: pass a size in that range."
+  }
 }
 
 variable "max_allocated_storage" {
@@ -72,8 +82,8 @@ variable "max_allocated_storage" {
   nullable    = false
 
   validation {
-    condition     = var.max_allocated_storage > var.allocated_storage
-    error_message = "max_allocated_storage must be greater than allocated_storage: raise max_allocated_storage."
+    condition     = var.max_allocated_storage > var.allocated_storage && var.max_allocated_storage <= 65536 && floor(var.max_allocated_storage) == var.max_allocated_storage
+    error_message = "max_allocated_storage must be a whole number greater than allocated_storage and at most 65536 GiB: raise or lower max_allocated_storage."
   }
 }
 

@@ -4,19 +4,19 @@ variable "project_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
-    error_message = "project_name must match ^[a-z][a-z0-9-]{1,20}$: pass a lower-case name of 2..21 characters (longer names overflow S3's 63-character bucket names)."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 21
+    error_message = "project_name must be 2..21 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as fuel-flow."
   }
 }
 
 variable "environment" {
-  description = "Environment name (dev or prod)."
+  description = "Environment name (any name the contract allows, e.g. dev, staging, pr-142)."
   type        = string
   nullable    = false
 
   validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod: pass one of them."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.environment)) && length(var.environment) >= 2 && length(var.environment) <= 16
+    error_message = "environment must be 2..16 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen: pass a name such as staging or pr-142."
   }
 }
 
@@ -26,8 +26,8 @@ variable "log_expiration_days" {
   nullable    = false
 
   validation {
-    condition     = var.log_expiration_days >= 1 && floor(var.log_expiration_days) == var.log_expiration_days
-    error_message = "log_expiration_days must be a whole number of days, at least 1: pass e.g. 90."
+    condition     = var.log_expiration_days >= 1 && var.log_expiration_days <= 3650 && floor(var.log_expiration_days) == var.log_expiration_days
+    error_message = "log_expiration_days must be a whole number of days from 1 to 3650: pass e.g. 90."
   }
 }
 
@@ -37,8 +37,8 @@ variable "noncurrent_version_expiration_days" {
   nullable    = false
 
   validation {
-    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
-    error_message = "noncurrent_version_expiration_days must be a whole number of days, at least 1: pass e.g. 30."
+    condition     = var.noncurrent_version_expiration_days >= 1 && var.noncurrent_version_expiration_days <= 3650 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days must be a whole number of days from 1 to 3650: pass e.g. 30."
   }
 }
 

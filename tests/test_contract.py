@@ -1,0 +1,284 @@
+"""The contract (src/fuelflow/contract.yaml) and its copies: the templates' parameter constraints, the Terraform
+validation rules and the resource names say what the contract says.
+
+cfn-lint does not check parameter *values* against AllowedPattern / MinValue / ... (it passes
+`--parameters Environment=Bad_Name`), so `cfn_accepts` applies CloudFormation's documented parameter rules to
+the constraints read from the templates by cfn-lint's loader. Terraform's rules are run by Terraform itself
+(`terraform test`, mock provider) on the contract's boundary values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fuelflow import contract
+from fuelflow.config import load_environment
+from fuelflow.contract import Setting
+from fuelflow.names import Names
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted((ROOT / "cloudformation").glob("*.yaml"))
+TEMPLATE_LOCAL = {"LatestAmiId"}  # a template's own input, not an environment setting
+NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName", "LogGroupName",
+                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier")
+
+
+def parameters() -> list[tuple[str, str, dict[str, Any]]]:
+    out = []
+    for path in TEMPLATES:
+        data, _ = decode(str(path))
+        assert data is not None, path
+        out += [(path.name, name, spec) for name, spec in data["Parameters"].items()]
+    return out
+
+
+PARAMETERS = parameters()
+
+
+def cfn_accepts(spec: dict[str, Any], value: str) -> bool:
+    """CloudFormation's parameter constraints, as documented (AWS::CloudFormation parameters)."""
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        return False
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        return False
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return False
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            return False
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            return False
+    else:
+        if "MinLength" in spec and len(value) < int(spec["MinLength"]):
+            return False
+        if "MaxLength" in spec and len(value) > int(spec["MaxLength"]):
+            return False
+    return True
+
+
+def _cidrs(prefixes: range, base: str = "10.0.0.0") -> list[str]:
+    return [str(ipaddress.ip_network(f"{base}/{p}", strict=False)) for p in prefixes]
+
+
+def test_every_template_parameter_is_in_the_contract() -> None:
+    known = set(contract.cfn_parameter_settings()) | {i.cfn for i in contract.identifiers().values() if i.cfn}
+    unknown = [f"{t}: {n}" for t, n, _ in PARAMETERS if n not in known | TEMPLATE_LOCAL]
+    assert not unknown, f"parameters missing from src/fuelflow/contract.yaml: {unknown}"
+    declared = {n for _, n, _ in PARAMETERS}
+    missing = [s.key for s in contract.settings().values() if not set(s.cfn) <= declared]
+    assert not missing, f"contract settings no template declares: {missing}"
+
+
+@pytest.mark.parametrize(("template", "name", "spec"), PARAMETERS, ids=[f"{t}:{n}" for t, n, _ in PARAMETERS])
+def test_template_constraints_equal_the_contract(template: str, name: str, spec: dict[str, Any]) -> None:
+    if name in TEMPLATE_LOCAL:
+        return
+    ids = {i.cfn: i for i in contract.identifiers().values() if i.cfn}
+    if name in ids:
+        rule = ids[name]
+        assert (spec.get("AllowedPattern"), spec.get("MinLength"), spec.get("MaxLength")) == (
+            rule.portable_pattern, rule.min_length, rule.max_length), f"{template} {name} differs from the contract"
+        return
+    s = contract.cfn_parameter_settings()[name]
+    if s.type == "integer":
+        if spec["Type"] == "Number":
+            assert (spec.get("MinValue"), spec.get("MaxValue")) == (s.min, s.max), f"{template} {name}"
+        else:
+            assert s.min is not None and s.max is not None
+            assert [str(v) for v in spec["AllowedValues"]] == [str(i) for i in range(s.min, s.max + 1)]
+    elif s.type == "choice":
+        assert [str(v) for v in spec["AllowedValues"]] == [str(v) for v in s.values], f"{template} {name}"
+    elif s.type == "boolean":
+        assert sorted(spec["AllowedValues"]) == ["false", "true"], f"{template} {name}"
+    elif s.type == "string":
+        assert spec.get("AllowedPattern") == s.pattern, f"{template} {name}"
+    else:  # cidr, cidr_list: the pattern must accept exactly the contract's prefixes
+        assert s.min_prefix is not None and s.max_prefix is not None
+        for prefix, cidr in enumerate(_cidrs(range(33))):
+            assert cfn_accepts(spec, cidr) == (s.min_prefix <= prefix <= s.max_prefix), (
+                f"{template} {name}: /{prefix} is {'accepted' if cfn_accepts(spec, cidr) else 'refused'}, "
+                f"the contract says /{s.min_prefix}../{s.max_prefix}")
+        assert cfn_accepts(spec, "") == s.optional, f"{template} {name}: empty value"
+        assert not cfn_accepts(spec, "10.0.0.256/24") and not cfn_accepts(spec, "ten/8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab9-", max_size=8))
+def test_portable_patterns_accept_what_the_contract_pattern_accepts(text: str) -> None:
+    for rule in contract.identifiers().values():
+        if rule.portable_pattern:
+            assert bool(re.fullmatch(rule.pattern, text)) == bool(re.fullmatch(rule.portable_pattern, text)), text
+
+
+def _format_of(sub: str) -> str:
+    text = (sub.replace("${ProjectName}", "{project}").replace("${Environment}", "{env}")
+            .replace("${AWS::AccountId}", "{account}").replace("${AWS::Region}", "{region}"))
+    return re.sub(r"-[1-9]$", "-{n}", text)
+
+
+def test_template_names_are_the_contracts_names() -> None:
+    formats = {r.format: k for k, r in contract.name_rules().items()}
+    found: dict[str, str] = {}
+    for path in TEMPLATES:
+        data, _ = decode(str(path))
+        assert data is not None
+        for logical, res in data["Resources"].items():
+            for prop in NAME_PROPERTIES:
+                value = (res.get("Properties") or {}).get(prop)
+                if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+                    fmt = _format_of(value["Fn::Sub"])
+                    if fmt.startswith("/aws/rds/"):
+                        continue  # named by RDS after the DB instance; one of them is in the contract
+                    assert fmt in formats, f"{path.name} {logical}.{prop} = {fmt} is not a name in contract.yaml"
+                    found[formats[fmt]] = path.name
+    cfn_only_absent = {"stack", "export", "state_bucket", "lock_table", "web_instance", "rds_log_group"}
+    expected = {k for k, r in contract.name_rules().items() if not r.future} - cfn_only_absent
+    assert expected <= set(found), f"contract names no template uses: {sorted(expected - set(found))}"
+
+
+def test_names_are_built_from_the_contract() -> None:
+    n = Names("fuel-flow", "staging", "123456789012", "eu-west-1")
+    assert n.bucket("app-data") == "fuel-flow-app-data-staging-123456789012-eu-west-1"
+    assert n.state_bucket == "fuel-flow-tfstate-staging-123456789012-eu-west-1"
+    assert (n.lock_table, n.db_instance, n.stack("rds")) == ("fuel-flow-tflock-staging", "fuel-flow-db-staging",
+                                                            "fuel-flow-rds-staging")
+    assert n.log_groups() == ["/fuel-flow/staging/apache/access", "/fuel-flow/staging/apache/error",
+                              "/fuel-flow/staging/system"]
+
+
+# ------------------------------------------------------------------------------ Terraform, by Terraform
+
+
+def _outside(s: Setting) -> list[tuple[str, Any]]:
+    """Values just outside the contract for one setting (label, value)."""
+    if s.type == "integer":
+        assert s.min is not None and s.max is not None
+        return [("below", s.min - 1), ("above", s.max + 1)]
+    if s.type == "choice":
+        return [("not allowed", "t2.nano" if isinstance(s.values[0], str) else 2)]
+    if s.type == "string":
+        return [("pattern", "db.x" if s.key == "rds.instance_class" else "5.7")]
+    if s.type in ("cidr", "cidr_list"):
+        assert s.min_prefix is not None and s.max_prefix is not None
+        edges = [p for p in (s.min_prefix - 1, s.max_prefix + 1) if 0 <= p <= 32]
+        return [(f"prefix /{p}", _cidrs(range(p, p + 1), "10.10.0.0")[0]) for p in edges]
+    return []
+
+
+def _with(tf_vars: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(tf_vars))
+    node = out
+    *parents, last = path.split(".")
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    return out
+
+
+def boundary_runs(tf_vars: dict[str, Any]) -> list[tuple[str, dict[str, Any], str | None]]:
+    """(label, variables, the variable expected to fail) for every contract limit, one value each."""
+    runs: list[tuple[str, dict[str, Any], str | None]] = []
+    for s in contract.settings().values():
+        for label, value in _outside(s):
+            if s.type == "cidr_list":  # the bad range first, then a good one (lists of two stay two)
+                value = [value] if s.max_count else [value, "10.10.1.0/24"]
+            runs.append((f"{s.key} {label}", _with(tf_vars, s.tf, value), s.tf.split(".")[0]))
+    for key in ("project", "environment"):
+        rule = contract.identifier(key)
+        for label, bad in (("too long", "a" * (rule.max_length + 1)), ("trailing hyphen", "ab-"),
+                           ("double hyphen", "a--b")):
+            runs.append((f"{key} {label}", {**tf_vars, rule.tf: bad}, rule.tf))
+    return runs
+
+
+def _hcl_test_file(header: str, runs: list[tuple[str, dict[str, Any], str | None]]) -> str:
+    body = [header]
+    for i, (label, variables, failing) in enumerate(runs):
+        lines = [f'run "case_{i}" {{', "  # " + label, "  command = plan", "  variables {"]
+        lines += [f"    {k} = {json.dumps(v)}" for k, v in variables.items()]
+        lines.append("  }")
+        if failing:
+            lines.append(f"  expect_failures = [var.{failing}]")
+        lines.append("}")
+        body.append("\n".join(lines))
+    return "\n\n".join(body) + "\n"
+
+
+def mock_provider_header() -> str:
+    """The mock provider block of the root's own validation tests (everything before the first block after it)."""
+    text = (ROOT / "terraform" / "tests" / "validation.tftest.hcl").read_text()
+    start = text.index('mock_provider "aws"')
+    end = text.index("\nvariables {", start)
+    return text[start:end]
+
+
+@pytest.mark.terraform
+def test_terraform_refuses_every_value_outside_the_contract_and_accepts_the_edges(tf_root: Any) -> None:
+    env = load_environment(ROOT, "dev")
+    tf_vars = env.tf_vars()
+    runs = boundary_runs(tf_vars)
+    low = _with(_with(_with(tf_vars, "ec2.root_volume_size", 8), "rds.allocated_storage", 20),
+                "rds.max_allocated_storage", 21)
+    high = _with(_with(_with(tf_vars, "ec2.root_volume_size", 1024), "rds.allocated_storage", 65535),
+                 "rds.max_allocated_storage", 65536)
+    high = _with(_with(high, "ec2.instance_count", 4), "ec2.admin_ssh_cidrs", ["10.0.0.0/8", "192.0.2.7/32"])
+    # the longest project and the longest environment name (not both at once: the bucket names would overflow,
+    # which fuelflow refuses before Terraform runs, and the provider refuses at plan)
+    runs += [("lower edges", low, None), ("upper edges", {**high, "project_name": "a" * 21}, None),
+             ("longest environment", {**tf_vars, "environment": "b" * 16}, None)]
+    result = tf_root.test(_hcl_test_file(mock_provider_header(), runs))
+    assert result.passed == len(runs), result.report(runs)
+
+
+class TfTestResult:
+    """The outcome of one generated `terraform test` file: which runs passed."""
+
+    def __init__(self, output: str) -> None:
+        self.output = output
+        self.outcomes = dict(re.findall(r'run "(case_\d+)"\.\.\. (pass|fail|skip)', output))
+        self.passed = sum(1 for v in self.outcomes.values() if v == "pass")
+
+    def report(self, runs: list[tuple[str, dict[str, Any], str | None]]) -> str:
+        bad = [f"{runs[int(k[5:])][0]}: {v}" for k, v in self.outcomes.items() if v != "pass"]
+        return f"runs that did not pass: {bad}\n{self.output[-3000:]}"
+
+
+class TfRoot:
+    """A copy of terraform/ (initialised from the provider mirror) that runs generated test files."""
+
+    def __init__(self, workspace: Any) -> None:
+        self.workspace = workspace
+        workspace.init(".")
+
+    def test(self, text: str, name: str = "generated_contract") -> TfTestResult:
+        path = self.workspace.dir / "tests" / f"{name}.tftest.hcl"
+        path.write_text(text)
+        try:
+            proc = self.workspace.run(".", "test", "-no-color", f"-filter=tests/{path.name}", timeout=900)
+        finally:
+            path.unlink()
+        return TfTestResult(proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def tf_root(tmp_path_factory: pytest.TempPathFactory) -> TfRoot:
+    from test_terraform_static import Workspace, _find_plugin_dir, _find_terraform
+
+    terraform, why = _find_terraform()
+    if terraform is None:
+        pytest.skip(f"SKIPPED (terraform missing): {why}")
+    plugin_dir, why = _find_plugin_dir()
+    if plugin_dir is None:
+        pytest.skip(f"SKIPPED (provider mirror missing): {why}")
+    return TfRoot(Workspace(tmp_path_factory.mktemp("tf-contract"), terraform, plugin_dir))
