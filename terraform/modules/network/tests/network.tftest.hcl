@@ -87,11 +87,11 @@ run "rejects_bad_project_name" {
   expect_failures = [var.project_name]
 }
 
-run "rejects_unknown_environment" {
+run "rejects_environment_name_outside_the_naming_rules" {
   command = plan
 
   variables {
-    environment = "staging"
+    environment = "staging-"
   }
 
   expect_failures = [var.environment]
