@@ -75,7 +75,7 @@ Check = Callable[["AuditContext"], Iterable[Verdict]]
 
 @dataclass(frozen=True)
 class Control:
-    """A promise of the architecture or of DECISIONS.md, and the function that verifies it on live resources."""
+    """A promise of the architecture or of docs/decisions.md, and the function that verifies it on live resources."""
 
     id: str
     title: str

@@ -28,7 +28,7 @@ ENV_DIR = "environments"
 
 @dataclass(frozen=True)
 class Network:
-    """The dedicated VPC (DECISIONS.md section 2)."""
+    """The dedicated VPC (docs/decisions.md section 2)."""
 
     vpc_cidr: str
     public_subnet_cidrs: tuple[str, str]

@@ -1,5 +1,5 @@
 """Parity of the two IaC paths: one normalised model of the architecture from cloudformation/, one from
-terraform/, compared leaf by leaf (DECISIONS.md section 1: both paths describe the same resources with the
+terraform/, compared leaf by leaf (docs/decisions.md section 1: both paths describe the same resources with the
 same settings).
 
 How each side is read, and why:
