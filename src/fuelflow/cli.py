@@ -73,6 +73,7 @@ for _module, _name in [
     ("fuelflow.commands.tf", "COMMANDS"),
     ("fuelflow.commands.audit", "COMMANDS"),
     ("fuelflow.commands.validate", "COMMANDS"),
+    ("fuelflow.commands.env", "COMMANDS"),
 ]:
     try:
         _mod = importlib.import_module(_module)
