@@ -33,7 +33,7 @@ def project_dir_of(ctx: click.Context) -> Path:
 
 def env_option(f: F) -> F:
     return click.option("--env", "-e", "env", default="dev", show_default=True, metavar="ENV",
-                        help="Environment: a file environments/ENV.yaml in the project (`fuelflow env list` shows them).")(f)
+                        help="Environment: a file environments/ENV.yaml (`fuelflow env list` shows them).")(f)
 
 
 def output_option(f: F) -> F:
