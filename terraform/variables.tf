@@ -88,8 +88,18 @@ variable "network" {
   }
 
   validation {
-    condition     = length(distinct(concat(var.network.public_subnet_cidrs, var.network.private_subnet_cidrs))) == length(concat(var.network.public_subnet_cidrs, var.network.private_subnet_cidrs))
-    error_message = "network subnet CIDRs must all be different: fix network.public_subnet_cidrs / network.private_subnet_cidrs in environments/<env>.yaml."
+    # Two ranges overlap when their addresses agree on the shorter of the two prefixes.
+    condition = alltrue(flatten([
+      for i, a in concat(var.network.public_subnet_cidrs, var.network.private_subnet_cidrs) : [
+        for j, b in concat(var.network.public_subnet_cidrs, var.network.private_subnet_cidrs) :
+        j <= i || try(
+          cidrhost(format("%s/%d", split("/", a)[0], min(tonumber(split("/", a)[1]), tonumber(split("/", b)[1]))), 0) !=
+          cidrhost(format("%s/%d", split("/", b)[0], min(tonumber(split("/", a)[1]), tonumber(split("/", b)[1]))), 0),
+          true
+        )
+      ]
+    ]))
+    error_message = "network subnet CIDRs must not overlap: give every subnet its own range in network.public_subnet_cidrs / network.private_subnet_cidrs in environments/<env>.yaml."
   }
 }
 

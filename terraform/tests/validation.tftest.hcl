@@ -185,6 +185,20 @@ run "rejects_duplicate_subnet_cidrs" {
   expect_failures = [var.network]
 }
 
+run "rejects_overlapping_subnet_cidrs" {
+  command = plan
+
+  variables {
+    network = {
+      vpc_cidr             = "10.10.0.0/16"
+      public_subnet_cidrs  = ["10.10.0.0/23", "10.10.1.0/24"]
+      private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]
+    }
+  }
+
+  expect_failures = [var.network]
+}
+
 run "rejects_instance_type_malformed" {
   command = plan
 
