@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fuelflow.audit.checks.common import NOT_FOUND, each
@@ -158,19 +158,21 @@ def check_db_only_from_web(ctx: AuditContext) -> Iterator[Verdict]:
     yield from db_verdict(ctx, judge)
 
 
-def _instances_or_missing(ctx: AuditContext) -> tuple[list[dict[str, Any]], Verdict | None]:
+def _instance_verdicts(ctx: AuditContext, judge: Callable[[dict[str, Any], str, str], Verdict],
+                       ) -> Iterator[Verdict]:
+    """Run `judge(instance, instance_id, arn)` on each of the environment's instances, or fail them as not found."""
     try:
         found = ctx.instances()
     except Unanswerable as exc:
-        return [], not_checked("EC2 instances", exc.reason)
+        yield not_checked("EC2 instances", exc.reason)
+        return
     if not found:
-        return [], failed("EC2 instances", f"no instance {NOT_FOUND} (looked for tags Project={ctx.env.project}, "
-                          f"Environment={ctx.env.name} and members of {ctx.names.web_sg})")
-    return found, None
-
-
-def _instance_arn(ctx: AuditContext, inst: dict[str, Any]) -> str:
-    return ctx.names.arn("ec2", f"instance/{inst['InstanceId']}")
+        yield failed("EC2 instances", f"no instance {NOT_FOUND} (looked for tags Project={ctx.env.project}, "
+                     f"Environment={ctx.env.name} and members of {ctx.names.web_sg})")
+        return
+    by_id = {i["InstanceId"]: i for i in found}
+    arns = {k: ctx.names.arn("ec2", f"instance/{k}") for k in by_id}
+    yield from each(arns.items(), lambda k: judge(by_id[k], k, arns[k]))
 
 
 @control("FF-EC2-001", "EC2 instances require IMDSv2", "high",
@@ -179,13 +181,7 @@ def _instance_arn(ctx: AuditContext, inst: dict[str, Any]) -> str:
          checkov=("CKV_AWS_79",), aws_config="ec2-imdsv2-check",
          prowler="ec2_instance_imdsv2_enabled")
 def check_imdsv2(ctx: AuditContext) -> Iterator[Verdict]:
-    found, missing = _instances_or_missing(ctx)
-    if missing:
-        yield missing
-
-    def judge(instance_id: str) -> Verdict:
-        inst = next(i for i in found if i["InstanceId"] == instance_id)
-        arn = _instance_arn(ctx, inst)
+    def judge(inst: dict[str, Any], instance_id: str, arn: str) -> Verdict:
         options = inst.get("MetadataOptions") or {}
         if options.get("HttpTokens") == "required":
             return passed(instance_id, "IMDSv2 required", arn)
@@ -194,7 +190,7 @@ def check_imdsv2(ctx: AuditContext) -> Iterator[Verdict]:
         return failed(instance_id,
                       f"IMDSv1 allowed (HttpTokens={options.get('HttpTokens', 'unset')})", arn)
 
-    yield from each([(i["InstanceId"], _instance_arn(ctx, i)) for i in found], judge)
+    yield from _instance_verdicts(ctx, judge)
 
 
 @control("FF-EC2-002", "EC2 volumes are encrypted", "medium",
@@ -203,13 +199,7 @@ def check_imdsv2(ctx: AuditContext) -> Iterator[Verdict]:
          checkov=("CKV_AWS_8", "CKV_AWS_3"), aws_config="encrypted-volumes",
          prowler="ec2_ebs_volume_encryption")
 def check_ebs_encrypted(ctx: AuditContext) -> Iterator[Verdict]:
-    found, missing = _instances_or_missing(ctx)
-    if missing:
-        yield missing
-
-    def judge(instance_id: str) -> Verdict:
-        inst = next(i for i in found if i["InstanceId"] == instance_id)
-        arn = _instance_arn(ctx, inst)
+    def judge(inst: dict[str, Any], instance_id: str, arn: str) -> Verdict:
         devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m}
         if not devices:
             return not_checked(instance_id, "the target reports no EBS volume for this instance", arn)
@@ -220,4 +210,4 @@ def check_ebs_encrypted(ctx: AuditContext) -> Iterator[Verdict]:
         return failed(instance_id, "unencrypted: " + ", ".join(f"{v['VolumeId']} ({devices[v['VolumeId']]})"
                                                                for v in plain), arn)
 
-    yield from each([(i["InstanceId"], _instance_arn(ctx, i)) for i in found], judge)
+    yield from _instance_verdicts(ctx, judge)
