@@ -1,7 +1,7 @@
 """What a control is, the list of them, and what a check says about a resource.
 
 A check module registers its controls with `@control` when it is imported; `fuelflow.audit.checks` imports
-the modules in a fixed order, and that order is the order of every report.
+them all and puts CONTROLS in report order (checks.SERVICES).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ environment, account, region), so it works the same whichever engine deployed th
 
 \b
 Every result names a control (FF-...), its severity, the resource it looked at, and the matching
-checkov id / AWS Config rule (in json and sarif output). A result is one of:
+checkov id / AWS Config rule / Prowler check (in json and sarif output). A result is one of:
   passed          the resource complies
   failed          it does not, or it is missing ("not found")
   not checked     the target cannot answer (the local emulator does not model the setting or

@@ -86,7 +86,7 @@ def _privilege_problems(ctx: AuditContext, policy: _Policy) -> list[str]:
             if scoped:
                 problems.append(f"{policy.label}: {', '.join(scoped)} on every resource")
         s3_actions = [a for a in actions if a.lower().startswith("s3:")]
-        outside = [r for r in resources if r != "*" and r.startswith(f"arn:{ctx.names.partition}:s3:::")
+        outside = [r for r in resources if r != "*" and r.startswith(ctx.names.bucket_arn(""))
                    and not any(r == b or r.startswith(b + "/") for b in buckets)]
         if s3_actions and outside:
             problems.append(f"{policy.label}: S3 access beyond the environment's buckets: {', '.join(outside)}")
