@@ -153,8 +153,8 @@ def test_names_are_built_from_the_contract() -> None:
     assert n.state_bucket == "fuel-flow-tfstate-staging-123456789012-eu-west-1"
     assert (n.lock_table, n.db_instance, n.stack("rds")) == ("fuel-flow-tflock-staging", "fuel-flow-db-staging",
                                                             "fuel-flow-rds-staging")
-    assert n.log_groups() == ["/fuel-flow/staging/apache/access", "/fuel-flow/staging/apache/error",
-                              "/fuel-flow/staging/system"]
+    assert n.log_groups == ("/fuel-flow/staging/apache/access", "/fuel-flow/staging/apache/error",
+                            "/fuel-flow/staging/system")
 
 
 # ------------------------------------------------------------------------------ Terraform, by Terraform

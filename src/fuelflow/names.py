@@ -65,8 +65,9 @@ class Names:
         """What every log group of the web tier starts with."""
         return f"/{self.project}/{self.env}/"
 
-    def log_groups(self) -> list[str]:
-        return [self.build(k) for k in ("access_log_group", "error_log_group", "system_log_group")]
+    @property
+    def log_groups(self) -> tuple[str, ...]:
+        return tuple(self.build(k) for k in ("access_log_group", "error_log_group", "system_log_group"))
 
     def role(self, which: str) -> str:
         """which: ec2, rds_monitoring, lambda."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fuelflow.audit import CONTROLS, Report, Status, control_by_id, run_audit
+from fuelflow.audit import CONTROLS, Status, print_table, run_audit
 from fuelflow.commands.common import engine_option, env_option, load_env, open_target, target_options
 from fuelflow.errors import ExitCode, FuelflowError
 from fuelflow.output import Ui
@@ -19,7 +19,7 @@ environment, account, region), so it works the same whichever engine deployed th
 
 \b
 Every result names a control (FF-...), its severity, the resource it looked at, and the matching
-checkov id / AWS Config rule (in json and sarif output). A result is one of:
+checkov id / AWS Config rule / Prowler check (in json and sarif output). A result is one of:
   passed          the resource complies
   failed          it does not, or it is missing ("not found")
   not checked     the target cannot answer (the local emulator does not model the setting or
@@ -78,20 +78,6 @@ def audit_cmd(ctx: click.Context, env: str, engine: str, target: str, profile: s
         raise FuelflowError(f"audit: {len(failed)} of {len(CONTROLS)} controls failed ({', '.join(failed)})",
                             "fix the resources listed" + (" above" if output == "table" else " in the report"),
                             exit_code=ExitCode.FINDINGS)
-
-
-_ORDER = {Status.FAILED: 0, Status.NOT_CHECKED: 1, Status.PASSED: 2, Status.NOT_APPLICABLE: 3}
-
-
-def print_table(ui: Ui, report: Report) -> None:
-    """Failures first, then what could not be checked, then the rest, in control order."""
-    position = {c.id: i for i, c in enumerate(CONTROLS)}
-    rows = []
-    for r in sorted(report.results, key=lambda r: (_ORDER[r.status], position[r.control_id])):
-        c = control_by_id(r.control_id)
-        rows.append((c.id, c.title, c.severity, r.status.label, r.resource, r.detail))
-    ui.table(f"Audit of {report.project} {report.environment} on {report.target} ({report.engine})",
-             ("Control", "Title", "Severity", "Status", "Resource", "Detail"), rows)
 
 
 COMMANDS = [audit_cmd]
