@@ -240,3 +240,8 @@ def test_terraform_refuses_every_value_outside_the_contract_and_accepts_the_edge
     result = tf_root.test(_hcl_test_file(mock_provider_header(), runs))
     assert result.passed == len(runs), result.report(runs)
 
+
+
+def test_docs_contract_tables_are_generated_from_the_contract() -> None:
+    text = (ROOT / "docs" / "contract.md").read_text()
+    assert contract.update_markdown(text) == text, "run: python -m fuelflow.contract docs/contract.md"

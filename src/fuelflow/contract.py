@@ -127,3 +127,66 @@ def tags() -> dict[str, Any]:
 def cfn_parameter_settings() -> dict[str, Setting]:
     """CloudFormation parameter name -> the setting it carries."""
     return {p: s for s in settings().values() for p in s.cfn}
+
+
+# ----------------------------------------------------------------------------- docs/contract.md tables
+
+BEGIN, END = "<!-- BEGIN CONTRACT (generated: python -m fuelflow.contract docs/contract.md) -->", \
+    "<!-- END CONTRACT -->"
+
+
+def _limits(s: Setting) -> str:
+    if s.type == "integer":
+        extra = f", > {s.greater_than}" if s.greater_than else ""
+        return f"{s.min}..{s.max}{extra}"
+    if s.type == "choice":
+        return ", ".join(map(str, s.values))
+    if s.type in ("cidr", "cidr_list"):
+        count = f"exactly {s.count}" if s.count else f"at most {s.max_count}" if s.max_count else ""
+        return f"IPv4, /{s.min_prefix}../{s.max_prefix}" + (f", {count}" if count else "")
+    if s.type == "boolean":
+        return "true / false"
+    return f"`{s.pattern}`"
+
+
+def render_markdown() -> str:
+    """The contract as the tables of docs/contract.md (between the markers)."""
+    lines = [BEGIN, "", "| environment file | CloudFormation parameter | Terraform variable | limits |",
+             "|---|---|---|---|"]
+    for i in identifiers().values():
+        key = "name" if i.key == "environment" else i.key
+        lines.append(f"| `{key}` | {i.cfn or '-'} | `{i.tf}` | `{i.portable_pattern or i.pattern}`"
+                     + (f", {i.min_length}..{i.max_length} characters |" if i.portable_pattern else " |"))
+    for s in settings().values():
+        lines.append(f"| `{s.key}` | {', '.join(s.cfn)} | `{s.tf}` | {_limits(s)} |")
+    lines += ["", "| tier | what it requires |", "|---|---|"]
+    for name, spec in tiers().items():
+        lines.append(f"| `{name}` | {' '.join(str(spec['description']).split())} |")
+    lines += ["", "| name | format | AWS limit |", "|---|---|---|"]
+    for rule in name_rules().values():
+        lines.append(f"| {rule.kind}{' (production profile)' if rule.future else ''} | `{rule.format}` | {rule.max} |")
+    lines += ["", END]
+    return "\n".join(_escape_pipes(line) if line.startswith("| `") else line for line in lines)
+
+
+def _escape_pipes(row: str) -> str:
+    """A `|` inside a code span of a table row (regex alternation) is written `\\|`."""
+    parts = row.split("`")
+    return "`".join(p.replace("|", "\\|") if i % 2 else p for i, p in enumerate(parts))
+
+
+def update_markdown(text: str) -> str:
+    """`text` with the generated section replaced (or appended when it has none)."""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        return head + render_markdown() + rest.split(END, 1)[1]
+    return text.rstrip("\n") + "\n\n" + render_markdown() + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    for arg in sys.argv[1:]:
+        path = Path(arg)
+        path.write_text(update_markdown(path.read_text()))
