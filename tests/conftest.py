@@ -67,11 +67,13 @@ class TfRoot:
         self.workspace = workspace
         workspace.init(".")
 
-    def test(self, text: str, name: str = "generated_contract") -> TfTestResult:
-        path = self.workspace.dir / "tests" / f"{name}.tftest.hcl"
+    def test(self, text: str, name: str = "generated_contract", where: str = ".") -> TfTestResult:
+        """Run `text` as a test file of terraform/`where` (the root, or modules/<name>)."""
+        self.workspace.init(where)
+        path = self.workspace.dir / where / "tests" / f"{name}.tftest.hcl"
         path.write_text(text)
         try:
-            proc = self.workspace.run(".", "test", "-no-color", f"-filter=tests/{path.name}", timeout=900)
+            proc = self.workspace.run(where, "test", "-no-color", f"-filter=tests/{path.name}", timeout=900)
         finally:
             path.unlink()
         return TfTestResult(proc.stdout + proc.stderr)

@@ -245,3 +245,59 @@ def test_terraform_refuses_every_value_outside_the_contract_and_accepts_the_edge
 def test_docs_contract_tables_are_generated_from_the_contract() -> None:
     text = (ROOT / "docs" / "contract.md").read_text()
     assert contract.update_markdown(text) == text, "run: python -m fuelflow.contract docs/contract.md"
+
+
+# -------------------------------------------------- each module on its own: its rules are the contract's too
+
+MODULES = sorted(p.parent.name for p in (ROOT / "terraform" / "modules").glob("*/variables.tf"))
+UPPER = {"instance_count": 4, "root_volume_size": 1024, "allocated_storage": 65535, "max_allocated_storage": 65536,
+         "backup_retention_days": 35, "log_expiration_days": 3650, "noncurrent_version_expiration_days": 3650,
+         "log_retention_days": 3653, "engine_version": "8.0.123", "admin_ssh_cidrs": ["10.0.0.0/8", "192.0.2.7/32"],
+         "project_name": "a" * 21}
+LOWER = {"instance_count": 1, "root_volume_size": 8, "allocated_storage": 20, "max_allocated_storage": 21,
+         "backup_retention_days": 1, "log_expiration_days": 1, "noncurrent_version_expiration_days": 1,
+         "log_retention_days": 1, "engine_version": "8.0", "project_name": "ab", "environment": "qa"}
+
+
+def module_variables(module: str) -> set[str]:
+    import hcl2
+
+    data = hcl2.loads((ROOT / "terraform" / "modules" / module / "variables.tf").read_text())
+    return {next(iter(v)).strip('"') for v in data.get("variable", [])}
+
+
+def module_runs(module: str) -> list[tuple[str, dict[str, Any], str | None]]:
+    """Runs that override only this module's own variables: every value just outside the contract, refused by
+    the variable that carries it, and the contract's edges, accepted."""
+    declared = module_variables(module)
+    runs: list[tuple[str, dict[str, Any], str | None]] = []
+    for s in contract.settings().values():
+        var = s.tf.split(".")[-1]
+        if var not in declared:
+            continue
+        for label, value in _outside(s):
+            if s.type == "cidr_list":
+                value = [value] if s.max_count else [value, "10.10.1.0/24"]
+            runs.append((f"{module}: {var} {label}", {var: value}, var))
+    for key in ("project", "environment"):
+        rule = contract.identifier(key)
+        for label, bad in (("too long", "a" * (rule.max_length + 1)), ("trailing hyphen", "ab-"),
+                           ("double hyphen", "a--b")):
+            runs.append((f"{module}: {rule.tf} {label}", {rule.tf: bad}, rule.tf))
+    for label, edges in (("upper edges", UPPER), ("lower edges", LOWER)):
+        runs.append((f"{module}: {label}", {k: v for k, v in edges.items() if k in declared}, None))
+    return runs
+
+
+def module_test_file(module: str, runs: list[tuple[str, dict[str, Any], str | None]]) -> str:
+    """The module's own test set-up (mock provider and valid variables: everything before its first run)."""
+    own = sorted((ROOT / "terraform" / "modules" / module / "tests").glob("*.tftest.hcl"))[0].read_text()
+    return _hcl_test_file(own[: own.index('\nrun "')], runs)
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("module", MODULES)
+def test_each_module_on_its_own_keeps_the_contracts_limits(tf_root: Any, module: str) -> None:
+    runs = module_runs(module)
+    result = tf_root.test(module_test_file(module, runs), where=f"modules/{module}")
+    assert result.passed == len(runs), result.report(runs)

@@ -32,8 +32,8 @@ variable "vpc_cidr" {
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
-    error_message = "vpc_cidr must be an IPv4 CIDR: pass the network module's vpc_cidr output."
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR from /16 to /24: pass the network module's vpc_cidr output."
   }
 }
 

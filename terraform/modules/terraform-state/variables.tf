@@ -27,8 +27,8 @@ variable "noncurrent_version_expiration_days" {
   nullable    = false
 
   validation {
-    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
-    error_message = "noncurrent_version_expiration_days must be a whole number of days, at least 1: pass e.g. 90."
+    condition     = var.noncurrent_version_expiration_days >= 1 && var.noncurrent_version_expiration_days <= 3650 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days must be a whole number of days from 1 to 3650: pass e.g. 90."
   }
 }
 
