@@ -165,6 +165,7 @@ def test_plugin_dir_explicit_then_env_then_well_known_places(tmp_path: Path, mon
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv(toolchain.PLUGIN_DIR_ENV, str(from_env))
     assert toolchain.resolve_plugin_dir(explicit) == explicit
+    assert toolchain.resolve_plugin_dir(explicit / "registry.terraform.io") == explicit  # the host dir: its mirror
     assert toolchain.resolve_plugin_dir(None) == from_env
     monkeypatch.delenv(toolchain.PLUGIN_DIR_ENV)
     assert well_known in toolchain.plugin_dir_candidates()

@@ -66,6 +66,13 @@ def terraform_version(binary: str) -> tuple[int, ...]:
     return version
 
 
+def checked_terraform() -> str:
+    """`find_terraform`, refused when older than MIN_VERSION."""
+    binary = find_terraform()
+    terraform_version(binary)
+    return binary
+
+
 # ------------------------------------------------------------------------------------ provider mirror
 
 
@@ -204,9 +211,7 @@ class Toolchain:
     @classmethod
     def resolve(cls, plugin_dir: str | Path | None = None) -> Toolchain:
         """Find both; InputError (exit 2) for a missing or old binary, or a named mirror that is none."""
-        binary = find_terraform()
-        terraform_version(binary)
-        return cls(binary, resolve_plugin_dir(plugin_dir))
+        return cls(checked_terraform(), resolve_plugin_dir(plugin_dir))
 
     def env(self, work_dir: Path, warn: Warn | None = None) -> dict[str, str]:
         """The environment of every terraform command: no prompts, no update checks, the mirror's CLI
