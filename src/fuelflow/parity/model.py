@@ -111,7 +111,6 @@ def _counterpart(file: str, model: Model) -> str | None:
     return max(sorted(counts), key=lambda f: counts[f]) if counts else None
 
 
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "(absent)"

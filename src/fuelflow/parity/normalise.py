@@ -290,7 +290,9 @@ def _tok_key(text: str) -> str:
 # ============================================================================================ model building
 
 
-Builder = Callable[[Model, dict[str, list[Resource]], dict[str, Resource], dict[str, str], Context], None]
+ByKind = dict[str, list[Resource]]  # kind -> resources
+BySymbol = dict[str, Resource]  # symbol -> resource
+Builder = Callable[[Model, ByKind, BySymbol, dict[str, str], Context], None]
 
 
 def build(resources: list[Resource], ctx: Context, builders: list[Builder],
@@ -459,7 +461,6 @@ def put_alarm(model: Model, name: str, source: str, a: dict[str, Any]) -> None:
         model.put(f"alarms.{name}.{key}", value, source)
 
 
-
 def symbol_key(symbol: Any) -> str:
     """"route-table:10.10.0.0/24+10.10.1.0/24" -> "10.10.0.0/24+10.10.1.0/24" (the part after the kind)."""
     return str(symbol).split(":", 1)[-1]
@@ -467,8 +468,6 @@ def symbol_key(symbol: Any) -> str:
 
 def every(by: dict[str, list[Resource]]) -> list[Resource]:
     return [r for rs in by.values() for r in rs]
-
-
 
 
 def lifecycle_filter(prefix: Any, tags: Any, larger: Any, smaller: Any) -> str:
@@ -485,13 +484,11 @@ def lifecycle_filter(prefix: Any, tags: Any, larger: Any, smaller: Any) -> str:
     return ", ".join(parts) or "all objects"
 
 
-
 def strip_arn(value: Any) -> Any:
     """"arn:instance-profile:ec2" -> "instance-profile:ec2": a launch template may name a profile either way."""
     if isinstance(value, str) and value.startswith("arn:") and not value.startswith(f"arn:{PARTITION}:"):
         return value[4:]
     return value
-
 
 
 def put_db(model: Model, base: str, settings: dict[str, Any], source: str) -> None:

@@ -13,28 +13,8 @@ from typing import Any
 from fuelflow.cfn_eval import PARTITION, opaque
 from fuelflow.config import Environment, load_environment
 from fuelflow.errors import FuelflowError, InputError
+from fuelflow.parity import normalise as norm
 from fuelflow.parity.model import Model
-from fuelflow.parity.normalise import (
-    ACCOUNT_ID,
-    Builder,
-    Context,
-    Resource,
-    as_bool,
-    as_list,
-    build,
-    every,
-    first_block,
-    is_no_egress_sentinel,
-    lifecycle_action,
-    lifecycle_filter,
-    num,
-    put_alarm,
-    put_db,
-    rule_line,
-    statements,
-    strip_arn,
-    symbol_key,
-)
 from fuelflow.tf.source import label, load, tf_files
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, Toolchain
 from fuelflow.tf.workcopy import TERRAFORM_DIR as TF_DIR
@@ -49,7 +29,7 @@ def terraform_model(project_dir: Path, env_name: str = "dev", *, plugin_dir: Pat
     project_dir = Path(project_dir)
     env = load_environment(project_dir, env_name)
     resources, ssm = _terraform_resources(project_dir, env, plugin_dir)
-    return build(resources, Context(env, ACCOUNT_ID, "terraform"), _TF_BUILDERS, ssm)
+    return norm.build(resources, norm.Context(env, norm.ACCOUNT_ID, "terraform"), _TF_BUILDERS, ssm)
 
 
 def terraform_available() -> str | None:
@@ -185,7 +165,7 @@ def _test_file(env: Environment, runs: dict[str, list[tuple[str, str, dict[str, 
     azs = ", ".join(_hcl_string(f"{env.region}{c}") for c in "abcdef")
     lines = [
         'mock_provider "aws" {',
-        f'  mock_data "aws_caller_identity" {{\n    defaults = {{ account_id = "{ACCOUNT_ID}" }}\n  }}',
+        f'  mock_data "aws_caller_identity" {{\n    defaults = {{ account_id = "{norm.ACCOUNT_ID}" }}\n  }}',
         f'  mock_data "aws_region" {{\n    defaults = {{ name = "{env.region}", id = "{env.region}" }}\n  }}',
         f'  mock_data "aws_partition" {{\n    defaults = {{ partition = "{PARTITION}", '
         'dns_suffix = "amazonaws.com" }\n  }',
@@ -271,7 +251,7 @@ def _ssm_tokens(modules: dict[str, _TfModule]) -> dict[str, str]:
 
 
 def _terraform_resources(project_dir: Path, env: Environment,
-                         explicit_plugin_dir: Path | None = None) -> tuple[list[Resource], dict[str, str]]:
+                         explicit_plugin_dir: Path | None = None) -> tuple[list[norm.Resource], dict[str, str]]:
     """The planned resource instances, and what the SSM parameter data sources' tokens stand for."""
     tf_dir = project_dir / TF_DIR
     if not (tf_dir / "main.tf").is_file():
@@ -304,7 +284,8 @@ def _terraform_resources(project_dir: Path, env: Environment,
         def resource_overrides(instances: list[tuple[str, str]]) -> list[tuple[str, str, dict[str, str]]]:
             out = list(data_overrides)
             for addr, rtype in instances:
-                arn = placeholder(f"arn:{PARTITION}:fuelflow:{env.region}:{ACCOUNT_ID}:", opaque(addr, "arn", "tf"))
+                arn_prefix = f"arn:{PARTITION}:fuelflow:{env.region}:{norm.ACCOUNT_ID}:"
+                arn = placeholder(arn_prefix, opaque(addr, "arn", "tf"))
                 ident = placeholder(_ID_PREFIX.get(rtype, "fftok-"), opaque(addr, engine="tf"))
                 out.append(("override_resource", addr, {"id": ident, "arn": arn}))
             return out
@@ -327,22 +308,21 @@ def _terraform_resources(project_dir: Path, env: Environment,
         values = _merge(after, change["change"].get("after_unknown"), sym)
         owner = modules.get(change.get("module_address", ""))
         source = owner.blocks.get(("resource", change["type"], change["name"]), owner.rel) if owner else TF_DIR
-        out.append(Resource("tf", change["type"], addr, values or {}, source))
+        out.append(norm.Resource("tf", change["type"], addr, values or {}, source))
     return out, _ssm_tokens(modules)
-
 
 
 # ------------------------------------------------------------------ Terraform builders
 
 
-def _tf_network(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-                ctx: Context) -> None:
+def _tf_network(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+                ctx: norm.Context) -> None:
     for r in by.get("vpc", []):
         model.put("network.vpc.cidr", r.props.get("cidr_block"), r.source)
         dns = r.props.get("enable_dns_support")
         model.put("network.vpc.dns_support", True if dns is None else dns, r.source)
         model.put("network.vpc.dns_hostnames", bool(r.props.get("enable_dns_hostnames")), r.source)
-    attachments = [r for r in every(by) if r.type == "aws_internet_gateway_attachment"]
+    attachments = [r for r in norm.every(by) if r.type == "aws_internet_gateway_attachment"]
     for r in by.get("igw", []):
         model.put("network.internet_gateway.attached", bool(r.props.get("vpc_id") or attachments), r.source)
     for r in by.get("nat", []):
@@ -352,9 +332,9 @@ def _tf_network(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, R
         model.put(f"{base}.availability_zone", r.props.get("availability_zone"), r.source)
         model.put(f"{base}.public_ip_on_launch", bool(r.props.get("map_public_ip_on_launch")), r.source)
     for r in by.get("route-table", []):
-        base = f"network.route_tables[{symbol_key(of[r.key])}].routes"
+        base = f"network.route_tables[{norm.symbol_key(of[r.key])}].routes"
         model.put(base, frozenset(), r.source)
-        for route in as_list(r.props.get("route")):
+        for route in norm.as_list(r.props.get("route")):
             target = next((str(route[k]) for k in ("gateway_id", "nat_gateway_id", "network_interface_id",
                                                     "transit_gateway_id", "vpc_peering_connection_id",
                                                     "vpc_endpoint_id") if route.get(k)), "?")
@@ -364,23 +344,24 @@ def _tf_network(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, R
                                                   "transit_gateway_id", "vpc_peering_connection_id",
                                                   "vpc_endpoint_id") if r.props.get(k)), "?")
         dest = r.props.get("destination_cidr_block") or r.props.get("destination_ipv6_cidr_block")
-        model.add(f"network.route_tables[{symbol_key(r.props.get('route_table_id'))}].routes", f"{dest} -> {target}",
+        table = norm.symbol_key(r.props.get("route_table_id"))
+        model.add(f"network.route_tables[{table}].routes", f"{dest} -> {target}",
                   r.source)
     for r in by.get("vpc-endpoint", []):
         base = f"network.endpoints[{r.props.get('service_name')}]"
         model.put(f"{base}.type", r.props.get("vpc_endpoint_type") or "Gateway", r.source)
-        model.put(f"{base}.route_tables", sorted(map(str, as_list(r.props.get("route_table_ids")))), r.source)
-        model.put(f"{base}.subnets", sorted(map(str, as_list(r.props.get("subnet_ids")))), r.source)
+        model.put(f"{base}.route_tables", sorted(map(str, norm.as_list(r.props.get("route_table_ids")))), r.source)
+        model.put(f"{base}.subnets", sorted(map(str, norm.as_list(r.props.get("subnet_ids")))), r.source)
         if r.props.get("policy"):
-            model.put(f"{base}.policy", frozenset(statements(r.props["policy"], True)), r.source)
+            model.put(f"{base}.policy", frozenset(norm.statements(r.props["policy"], True)), r.source)
 
 
-def _bucket_of(r: Resource) -> str:
+def _bucket_of(r: norm.Resource) -> str:
     return str(r.props.get("bucket", "?")).split(":", 1)[-1]
 
 
-def _tf_buckets(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-                ctx: Context) -> None:
+def _tf_buckets(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+                ctx: norm.Context) -> None:
     for r in by.get("bucket", []):
         base = f"buckets.{of[r.key].split(':', 1)[1]}"
         for key in ("encryption.algorithm", "encryption.kms_key", "ownership", "logging.target", "logging.prefix"):
@@ -392,195 +373,196 @@ def _tf_buckets(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, R
         model.put(f"{base}.lifecycle", frozenset(), r.source)
         model.put(f"{base}.policy", frozenset(), r.source)
         if r.props.get("policy"):
-            for st in statements(r.props["policy"], True):
+            for st in norm.statements(r.props["policy"], True):
                 model.add(f"{base}.policy", st, r.source)
-    for r in every(by):
+    for r in norm.every(by):
         if not r.type.startswith("aws_s3_bucket_"):
             continue
         base = f"buckets.{_bucket_of(r)}"
         p = r.props
         if r.type == "aws_s3_bucket_server_side_encryption_configuration":
-            rule = first_block(p.get("rule"))
-            sse = first_block(rule.get("apply_server_side_encryption_by_default"))
+            rule = norm.first_block(p.get("rule"))
+            sse = norm.first_block(rule.get("apply_server_side_encryption_by_default"))
             model.put(f"{base}.encryption.algorithm", sse.get("sse_algorithm"), r.source)
             model.put(f"{base}.encryption.kms_key", sse.get("kms_master_key_id"), r.source)
             model.put(f"{base}.encryption.bucket_key", rule.get("bucket_key_enabled"), r.source)
         elif r.type == "aws_s3_bucket_versioning":
-            model.put(f"{base}.versioning", first_block(p.get("versioning_configuration")).get("status"), r.source)
+            model.put(f"{base}.versioning", norm.first_block(p.get("versioning_configuration")).get("status"), r.source)
         elif r.type == "aws_s3_bucket_public_access_block":
             for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
                 model.put(f"{base}.public_access_block.{key}", bool(p.get(key)), r.source)
         elif r.type == "aws_s3_bucket_ownership_controls":
-            model.put(f"{base}.ownership", first_block(p.get("rule")).get("object_ownership"), r.source)
+            model.put(f"{base}.ownership", norm.first_block(p.get("rule")).get("object_ownership"), r.source)
         elif r.type == "aws_s3_bucket_logging":
             model.put(f"{base}.logging.target", p.get("target_bucket"), r.source)
             model.put(f"{base}.logging.prefix", p.get("target_prefix"), r.source)
         elif r.type == "aws_s3_bucket_lifecycle_configuration":
-            for rule in as_list(p.get("rule")):
+            for rule in norm.as_list(p.get("rule")):
                 for action in _tf_lifecycle(rule):
                     model.add(f"{base}.lifecycle", action, r.source)
         elif r.type == "aws_s3_bucket_policy":
-            for st in statements(p.get("policy"), True):
+            for st in norm.statements(p.get("policy"), True):
                 model.add(f"{base}.policy", st, r.source)
 
 
 def _tf_lifecycle(rule: dict[str, Any]) -> list[str]:
-    f = first_block(rule.get("filter"))
-    and_ = first_block(f.get("and"))
+    f = norm.first_block(rule.get("filter"))
+    and_ = norm.first_block(f.get("and"))
     tags = [{"Key": k, "Value": v} for k, v in (and_.get("tags") or {}).items()]
-    tag = first_block(f.get("tag"))
+    tag = norm.first_block(f.get("tag"))
     if tag:
         tags.append({"Key": tag.get("key"), "Value": tag.get("value")})
-    filt = lifecycle_filter(f.get("prefix") or and_.get("prefix") or rule.get("prefix"), tags,
+    filt = norm.lifecycle_filter(f.get("prefix") or and_.get("prefix") or rule.get("prefix"), tags,
                              f.get("object_size_greater_than") or and_.get("object_size_greater_than"),
                              f.get("object_size_less_than") or and_.get("object_size_less_than"))
     status = rule.get("status")
     out = []
-    exp = first_block(rule.get("expiration"))
+    exp = norm.first_block(rule.get("expiration"))
     if exp.get("days") is not None:
-        out.append(lifecycle_action("expire", f"after {num(exp['days'])} days", filt, status))
+        out.append(norm.lifecycle_action("expire", f"after {norm.num(exp['days'])} days", filt, status))
     if exp.get("date"):
-        out.append(lifecycle_action("expire", f"on {exp['date']}", filt, status))
+        out.append(norm.lifecycle_action("expire", f"on {exp['date']}", filt, status))
     if exp.get("expired_object_delete_marker") is True:
-        out.append(lifecycle_action("remove", "expired delete markers", filt, status))
-    nve = first_block(rule.get("noncurrent_version_expiration"))
+        out.append(norm.lifecycle_action("remove", "expired delete markers", filt, status))
+    nve = norm.first_block(rule.get("noncurrent_version_expiration"))
     if nve.get("noncurrent_days") is not None:
-        keep = f", keep {num(nve['newer_noncurrent_versions'])}" if nve.get("newer_noncurrent_versions") else ""
-        out.append(lifecycle_action("expire noncurrent versions", f"after {num(nve['noncurrent_days'])} days{keep}",
+        keep = f", keep {norm.num(nve['newer_noncurrent_versions'])}" if nve.get("newer_noncurrent_versions") else ""
+        days = norm.num(nve["noncurrent_days"])
+        out.append(norm.lifecycle_action("expire noncurrent versions", f"after {days} days{keep}",
                                      filt, status))
-    abort = first_block(rule.get("abort_incomplete_multipart_upload"))
+    abort = norm.first_block(rule.get("abort_incomplete_multipart_upload"))
     if abort.get("days_after_initiation") is not None:
-        out.append(lifecycle_action("abort incomplete multipart uploads",
-                                     f"after {num(abort['days_after_initiation'])} days", filt, status))
-    for t in as_list(rule.get("transition")):
-        out.append(lifecycle_action("transition", f"to {t.get('storage_class')} after {num(t.get('days'))} days",
-                                     filt, status))
-    for t in as_list(rule.get("noncurrent_version_transition")):
-        out.append(lifecycle_action("transition noncurrent versions",
-                                     f"to {t.get('storage_class')} after {num(t.get('noncurrent_days'))} days",
+        out.append(norm.lifecycle_action("abort incomplete multipart uploads",
+                                     f"after {norm.num(abort['days_after_initiation'])} days", filt, status))
+    for t in norm.as_list(rule.get("transition")):
+        detail = f"to {t.get('storage_class')} after {norm.num(t.get('days'))} days"
+        out.append(norm.lifecycle_action("transition", detail, filt, status))
+    for t in norm.as_list(rule.get("noncurrent_version_transition")):
+        out.append(norm.lifecycle_action("transition noncurrent versions",
+                                     f"to {t.get('storage_class')} after {norm.num(t.get('noncurrent_days'))} days",
                                      filt, status))
     return out
 
 
-def _tf_security_groups(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-                        ctx: Context) -> None:
+def _tf_security_groups(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+                        ctx: norm.Context) -> None:
     for r in by.get("sg", []):
         base = f"security_groups.{of[r.key].split(':', 1)[1]}"
         model.put(f"{base}.rules", frozenset(), r.source)
         model.put(f"{base}.vpc", r.props.get("vpc_id"), r.source)
         for direction in ("ingress", "egress"):
-            for rule in as_list(r.props.get(direction)):
+            for rule in norm.as_list(r.props.get(direction)):
                 for peer in _tf_inline_peers(rule, of[r.key]):
-                    model.add(f"{base}.rules", rule_line(direction, rule.get("protocol"), rule.get("from_port"),
+                    model.add(f"{base}.rules", norm.rule_line(direction, rule.get("protocol"), rule.get("from_port"),
                                                      rule.get("to_port"), peer), r.source)
-    for r in every(by):
+    for r in norm.every(by):
         p = r.props
         if r.type in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
             direction = "ingress" if r.type.endswith("ingress_rule") else "egress"
             group = str(p.get("security_group_id", "?")).split(":", 1)[-1]
             peer = next((str(p[k]) for k in ("cidr_ipv4", "cidr_ipv6", "referenced_security_group_id",
                                               "prefix_list_id") if p.get(k)), "?")
-            model.add(f"security_groups.{group}.rules", rule_line(direction, p.get("ip_protocol"), p.get("from_port"),
-                                                              p.get("to_port"), peer), r.source)
+            line = norm.rule_line(direction, p.get("ip_protocol"), p.get("from_port"), p.get("to_port"), peer)
+            model.add(f"security_groups.{group}.rules", line, r.source)
         elif r.type == "aws_security_group_rule":
             group = str(p.get("security_group_id", "?")).split(":", 1)[-1]
             rule = {"cidr_blocks": p.get("cidr_blocks"), "ipv6_cidr_blocks": p.get("ipv6_cidr_blocks"),
                     "security_groups": [p["source_security_group_id"]] if p.get("source_security_group_id") else [],
                     "prefix_list_ids": p.get("prefix_list_ids"), "self": p.get("self")}
             for peer in _tf_inline_peers(rule, f"sg:{group}"):
-                if is_no_egress_sentinel(p.get("protocol"), p.get("from_port"), p.get("to_port"), peer):
+                if norm.is_no_egress_sentinel(p.get("protocol"), p.get("from_port"), p.get("to_port"), peer):
                     continue
-                model.add(f"security_groups.{group}.rules", rule_line(str(p.get("type")), p.get("protocol"),
+                model.add(f"security_groups.{group}.rules", norm.rule_line(str(p.get("type")), p.get("protocol"),
                                                                   p.get("from_port"), p.get("to_port"), peer),
                           r.source)
 
 
 def _tf_inline_peers(rule: dict[str, Any], own: str) -> list[str]:
     peers = [str(c) for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids")
-             for c in as_list(rule.get(key))]
+             for c in norm.as_list(rule.get(key))]
     if rule.get("self"):
         peers.append(own)
     return peers
 
 
-def _tf_iam(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-            ctx: Context) -> None:
+def _tf_iam(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+            ctx: norm.Context) -> None:
     for r in by.get("role", []):
         base = f"iam.roles.{of[r.key].split(':', 1)[1]}"
         p = r.props
-        model.put(f"{base}.trust", frozenset(statements(p.get("assume_role_policy"), True)), r.source)
+        model.put(f"{base}.trust", frozenset(norm.statements(p.get("assume_role_policy"), True)), r.source)
         model.put(f"{base}.managed_policies", frozenset(), r.source)
         model.put(f"{base}.permissions", frozenset(), r.source)
         model.put(f"{base}.path", p.get("path") or "/", r.source)
         model.put(f"{base}.permissions_boundary", p.get("permissions_boundary"), r.source)
-        model.put(f"{base}.max_session_duration", num(p.get("max_session_duration") or 3600), r.source)
-        for arn in as_list(p.get("managed_policy_arns")):
+        model.put(f"{base}.max_session_duration", norm.num(p.get("max_session_duration") or 3600), r.source)
+        for arn in norm.as_list(p.get("managed_policy_arns")):
             _tf_attach(model, base, str(arn), by_sym, r.source)
-        for pol in as_list(p.get("inline_policy")):
-            for st in statements(pol.get("policy"), False):
+        for pol in norm.as_list(p.get("inline_policy")):
+            for st in norm.statements(pol.get("policy"), False):
                 model.add(f"{base}.permissions", st, r.source)
     for r in by.get("instance-profile", []):
         base = f"iam.instance_profiles.{of[r.key].split(':', 1)[1]}"
         model.put(f"{base}.roles", [str(r.props.get("role"))] if r.props.get("role") else [], r.source)
-    for r in every(by):
+    for r in norm.every(by):
         p = r.props
         if r.type == "aws_iam_role_policy":
-            for st in statements(p.get("policy"), False):
+            for st in norm.statements(p.get("policy"), False):
                 model.add(f"iam.roles.{str(p.get('role')).split(':', 1)[-1]}.permissions", st, r.source)
         elif r.type == "aws_iam_role_policy_attachment":
             _tf_attach(model, f"iam.roles.{str(p.get('role')).split(':', 1)[-1]}", str(p.get("policy_arn")), by_sym,
                        r.source)
         elif r.type == "aws_iam_policy_attachment":
-            for role in as_list(p.get("roles")):
+            for role in norm.as_list(p.get("roles")):
                 _tf_attach(model, f"iam.roles.{str(role).split(':', 1)[-1]}", str(p.get("policy_arn")), by_sym,
                            r.source)
 
 
-def _tf_attach(model: Model, base: str, arn: str, by_sym: dict[str, Resource], source: str) -> None:
+def _tf_attach(model: Model, base: str, arn: str, by_sym: dict[str, norm.Resource], source: str) -> None:
     if arn.startswith("arn:policy:") and arn[4:] in by_sym:
         policy = by_sym[arn[4:]]
-        for st in statements(policy.props.get("policy"), False):
+        for st in norm.statements(policy.props.get("policy"), False):
             model.add(f"{base}.permissions", st, policy.source)
         return
     model.add(f"{base}.managed_policies", arn, source)
 
 
-def _tf_ec2(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-            ctx: Context) -> None:
+def _tf_ec2(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+            ctx: norm.Context) -> None:
     lts: dict[str, dict[str, Any]] = {}
     for r in by.get("launch-template", []):
         p = r.props
         sym = of[r.key]
-        profile = first_block(p.get("iam_instance_profile"))
-        meta = first_block(p.get("metadata_options"))
-        monitoring = first_block(p.get("monitoring"))
+        profile = norm.first_block(p.get("iam_instance_profile"))
+        meta = norm.first_block(p.get("metadata_options"))
+        monitoring = norm.first_block(p.get("monitoring"))
         settings: dict[str, Any] = {
             "instance_type": p.get("instance_type"),
             "image": p.get("image_id"),
-            "instance_profile": strip_arn(profile.get("arn") or profile.get("name")),
-            "security_groups": sorted(map(str, as_list(p.get("vpc_security_group_ids")))),
+            "instance_profile": norm.strip_arn(profile.get("arn") or profile.get("name")),
+            "security_groups": sorted(map(str, norm.as_list(p.get("vpc_security_group_ids")))),
             "metadata.http_endpoint": meta.get("http_endpoint") or "enabled",
             "metadata.http_tokens": meta.get("http_tokens") or "optional",
-            "metadata.hop_limit": num(meta.get("http_put_response_hop_limit") or 1),
+            "metadata.hop_limit": norm.num(meta.get("http_put_response_hop_limit") or 1),
             "metadata.instance_tags": meta.get("instance_metadata_tags") or "disabled",
             "detailed_monitoring": bool(monitoring.get("enabled")),
             "key_pair": p.get("key_name"),
         }
-        for bdm in as_list(p.get("block_device_mappings")):
-            ebs = first_block(bdm.get("ebs"))
+        for bdm in norm.as_list(p.get("block_device_mappings")):
+            ebs = norm.first_block(bdm.get("ebs"))
             dev = f"volumes.{bdm.get('device_name')}"
             settings[f"{dev}.type"] = ebs.get("volume_type")
-            settings[f"{dev}.size"] = num(ebs.get("volume_size"))
-            settings[f"{dev}.encrypted"] = as_bool(ebs.get("encrypted")) is True
+            settings[f"{dev}.size"] = norm.num(ebs.get("volume_size"))
+            settings[f"{dev}.encrypted"] = norm.as_bool(ebs.get("encrypted")) is True
             settings[f"{dev}.kms_key"] = ebs.get("kms_key_id")
-            dot = as_bool(ebs.get("delete_on_termination"))
+            dot = norm.as_bool(ebs.get("delete_on_termination"))
             settings[f"{dev}.delete_on_termination"] = True if dot is None else dot
         lts[sym] = settings
         for key, value in settings.items():
             model.put(f"ec2.launch_templates.{sym.split(':', 1)[1]}.{key}", value, r.source)
     instances = by.get("instance", [])
     for r in instances:
-        lt_ref = first_block(r.props.get("launch_template"))
+        lt_ref = norm.first_block(r.props.get("launch_template"))
         lt = str(lt_ref.get("id") or lt_ref.get("name") or "")
         lt_settings = lts.get(lt, {})
         base = f"ec2.instances.{of[r.key].split(':', 1)[1]}"
@@ -592,8 +574,8 @@ def _tf_ec2(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resou
         model.put("ec2.instance_count", len(instances), instances[0].source)
 
 
-def _tf_rds(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-            ctx: Context) -> None:
+def _tf_rds(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+            ctx: norm.Context) -> None:
     for r in by.get("db", []):
         p = r.props
         base = f"rds.{of[r.key].split(':', 1)[1]}"
@@ -602,12 +584,12 @@ def _tf_rds(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resou
             "instance_class": p.get("instance_class"), "db_name": p.get("db_name"),
             "master_username": p.get("username"),
             "manage_master_password": bool(p.get("manage_master_user_password")),
-            "port": num(p.get("port")), "storage_type": p.get("storage_type"),
-            "allocated_storage": num(p.get("allocated_storage")),
-            "max_allocated_storage": num(p.get("max_allocated_storage")),
+            "port": norm.num(p.get("port")), "storage_type": p.get("storage_type"),
+            "allocated_storage": norm.num(p.get("allocated_storage")),
+            "max_allocated_storage": norm.num(p.get("max_allocated_storage")),
             "storage_encrypted": p.get("storage_encrypted"), "kms_key": p.get("kms_key_id"),
             "multi_az": p.get("multi_az"), "publicly_accessible": p.get("publicly_accessible"),
-            "backup_retention_days": num(p.get("backup_retention_period") if p.get("backup_retention_period")
+            "backup_retention_days": norm.num(p.get("backup_retention_period") if p.get("backup_retention_period")
                                           is not None else 1),
             "deletion_protection": p.get("deletion_protection"),
             "final_snapshot_on_delete": not p.get("skip_final_snapshot"),
@@ -615,52 +597,52 @@ def _tf_rds(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resou
             "auto_minor_version_upgrade": p.get("auto_minor_version_upgrade"),
             "iam_auth": p.get("iam_database_authentication_enabled"),
             "ca_certificate": p.get("ca_cert_identifier"),
-            "log_exports": sorted(map(str, as_list(p.get("enabled_cloudwatch_logs_exports")))),
-            "monitoring_interval": num(p.get("monitoring_interval")),
+            "log_exports": sorted(map(str, norm.as_list(p.get("enabled_cloudwatch_logs_exports")))),
+            "monitoring_interval": norm.num(p.get("monitoring_interval")),
             "monitoring_role": p.get("monitoring_role_arn"),
             "performance_insights": p.get("performance_insights_enabled"),
-            "security_groups": sorted(map(str, as_list(p.get("vpc_security_group_ids")))),
+            "security_groups": sorted(map(str, norm.as_list(p.get("vpc_security_group_ids")))),
         }
         if settings["performance_insights"]:
-            settings["performance_insights_retention"] = num(p.get("performance_insights_retention_period") or 7)
+            settings["performance_insights_retention"] = norm.num(p.get("performance_insights_retention_period") or 7)
         group = by_sym.get(str(p.get("db_subnet_group_name")))
-        settings["subnets"] = sorted(map(str, as_list(group.props.get("subnet_ids")))) if group else None
+        settings["subnets"] = sorted(map(str, norm.as_list(group.props.get("subnet_ids")))) if group else None
         params = by_sym.get(str(p.get("parameter_group_name")))
         settings["parameter_group.family"] = params.props.get("family") if params else None
-        put_db(model, base, settings, r.source)
+        norm.put_db(model, base, settings, r.source)
         if params:
-            for prm in as_list(params.props.get("parameter")):
+            for prm in norm.as_list(params.props.get("parameter")):
                 model.put(f"{base}.parameters.{prm.get('name')}", str(prm.get("value")), params.source)
 
 
-def _tf_logs(model: Model, by: dict[str, list[Resource]], by_sym: dict[str, Resource], of: dict[str, str],
-             ctx: Context) -> None:
+def _tf_logs(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+             ctx: norm.Context) -> None:
     for r in by.get("log-group", []):
         base = f"logs.log_groups[{r.props.get('name')}]"
-        model.put(f"{base}.retention_days", num(r.props.get("retention_in_days")), r.source)
+        model.put(f"{base}.retention_days", norm.num(r.props.get("retention_in_days")), r.source)
         model.put(f"{base}.kms_key", r.props.get("kms_key_id"), r.source)
     for r in by.get("alarm", []):
         p = r.props
         math = None
         if p.get("metric_query"):
             math = []
-            for q in as_list(p["metric_query"]):
-                metric = first_block(q.get("metric"))
+            for q in norm.as_list(p["metric_query"]):
+                metric = norm.first_block(q.get("metric"))
                 math.append({"id": q.get("id"), "expression": q.get("expression") or None,
                              "return_data": bool(q.get("return_data")),
                              "namespace": metric.get("namespace"), "metric": metric.get("metric_name"),
-                             "statistic": metric.get("stat"), "period": num(metric.get("period")),
+                             "statistic": metric.get("stat"), "period": norm.num(metric.get("period")),
                              "dimensions": metric.get("dimensions") or {}})
-        put_alarm(model, str(p.get("alarm_name")), r.source, {
+        norm.put_alarm(model, str(p.get("alarm_name")), r.source, {
             "namespace": p.get("namespace"), "metric": p.get("metric_name"),
-            "statistic": p.get("statistic") or p.get("extended_statistic"), "period": num(p.get("period")),
-            "evaluation_periods": num(p.get("evaluation_periods")),
-            "datapoints_to_alarm": num(p.get("datapoints_to_alarm") or p.get("evaluation_periods")),
+            "statistic": p.get("statistic") or p.get("extended_statistic"), "period": norm.num(p.get("period")),
+            "evaluation_periods": norm.num(p.get("evaluation_periods")),
+            "datapoints_to_alarm": norm.num(p.get("datapoints_to_alarm") or p.get("evaluation_periods")),
             "threshold": p.get("threshold"), "comparison": p.get("comparison_operator"),
             "treat_missing_data": p.get("treat_missing_data") or "missing",
             "dimensions": p.get("dimensions") or {},
-            "actions": sorted(map(str, as_list(p.get("alarm_actions")))), "math": math,
+            "actions": sorted(map(str, norm.as_list(p.get("alarm_actions")))), "math": math,
         })
 
 
-_TF_BUILDERS: list[Builder] = [_tf_network, _tf_buckets, _tf_security_groups, _tf_iam, _tf_ec2, _tf_rds, _tf_logs]
+_TF_BUILDERS: list[norm.Builder] = [_tf_network, _tf_buckets, _tf_security_groups, _tf_iam, _tf_ec2, _tf_rds, _tf_logs]

@@ -47,7 +47,6 @@ def hcl_attributes(values: dict[str, Any], indent: int = 0) -> str:
     return "".join(f"{pad}{k.ljust(width)} = {hcl_value(v, indent)}\n" for k, v in values.items())
 
 
-
 def render_local_override(endpoint_url: str, aliases: Sequence[str | None] = (None,)) -> str:
     """The provider override for `--target local` (what tflocal writes): every AWS call goes to the
     emulator, with the emulator's fixed credentials and no account or metadata checks.
