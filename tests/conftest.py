@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,9 @@ import pytest
 
 from fuelflow.aws import AwsContext, Target, connect
 from fuelflow.emulator import Emulator
+from fuelflow.errors import InputError
+from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, Toolchain
+from tf_workspace import TfRoot, Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,50 +49,22 @@ def fresh_emulator(emulator: Emulator) -> Emulator:
 
 # ------------------------------------------------------- generated `terraform test` files
 
-class TfTestResult:
-    """The outcome of one generated `terraform test` file: which runs passed."""
-
-    def __init__(self, output: str) -> None:
-        self.output = output
-        self.outcomes = dict(re.findall(r'run "(case_\d+)"\.\.\. (pass|fail|skip)', output))
-        self.passed = sum(1 for v in self.outcomes.values() if v == "pass")
-
-    def report(self, runs: list[tuple[str, dict[str, Any], str | None]]) -> str:
-        bad = [f"{runs[int(k[5:])][0]}: {v}" for k, v in self.outcomes.items() if v != "pass"]
-        return f"runs that did not pass: {bad}\n{self.output[-3000:]}"
-
-
-class TfRoot:
-    """A copy of terraform/ (initialised from the provider mirror) that runs generated test files."""
-
-    def __init__(self, workspace: Any) -> None:
-        self.workspace = workspace
-        workspace.init(".")
-
-    def test(self, text: str, name: str = "generated_contract", where: str = ".") -> TfTestResult:
-        """Run `text` as a test file of terraform/`where` (the root, or modules/<name>)."""
-        self.workspace.init(where)
-        path = self.workspace.dir / where / "tests" / f"{name}.tftest.hcl"
-        path.write_text(text)
-        try:
-            proc = self.workspace.run(where, "test", "-no-color", f"-filter=tests/{path.name}", timeout=900)
-        finally:
-            path.unlink()
-        return TfTestResult(proc.stdout + proc.stderr)
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    try:
+        toolchain = Toolchain.resolve()
+    except InputError as exc:
+        pytest.skip(f"SKIPPED (terraform or the provider mirror): {exc.one_line()}")
+    if toolchain.plugin_dir is None:
+        pytest.skip(f"SKIPPED (provider mirror missing): no filesystem mirror of hashicorp/aws found; "
+                    f"set {PLUGIN_DIR_ENV}")
+    yield Workspace(tmp_path_factory.mktemp("tf"), toolchain)
 
 
 @pytest.fixture(scope="module")
-def tf_root(tmp_path_factory: pytest.TempPathFactory) -> TfRoot:
-    """A copy of terraform/ initialised from the provider mirror, for generated `terraform test` files."""
-    from test_terraform_static import Workspace, _find_plugin_dir, _find_terraform
-
-    terraform, why = _find_terraform()
-    if terraform is None:
-        pytest.skip(f"SKIPPED (terraform missing): {why}")
-    plugin_dir, why = _find_plugin_dir()
-    if plugin_dir is None:
-        pytest.skip(f"SKIPPED (provider mirror missing): {why}")
-    return TfRoot(Workspace(tmp_path_factory.mktemp("tf-contract"), terraform, plugin_dir))
+def tf_root(workspace: Workspace) -> TfRoot:
+    """The workspace, running generated `terraform test` files."""
+    return TfRoot(workspace)
 
 
 # ------------------------------------------------------------------ what CI prints at the end of the run

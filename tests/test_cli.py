@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 
 import boto3
+import click
 import pytest
 
+from fuelflow import cli
 from fuelflow.cli import main
 from fuelflow.emulator import Emulator, free_port
+from fuelflow.errors import ExitCode
 
 
 @pytest.fixture
@@ -119,3 +122,18 @@ def test_local_serves_an_emulator_other_commands_share(project_dir: Path) -> Non
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_command_module_that_does_not_import_is_a_loud_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No command silently disappears: main() names the module and the exception, and exits 1."""
+    (tmp_path / "fuelflow_broken_commands.py").write_text("import fuelflow_no_such_module\nCOMMANDS = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    group = click.Group()
+    broken = cli.load_commands(group, ["fuelflow.commands.tf", "fuelflow_broken_commands"])
+    assert list(broken) == ["fuelflow_broken_commands"] and "tf" in group.commands
+    monkeypatch.setattr(cli, "BROKEN_COMMANDS", broken)
+    assert main(["--help"]) == ExitCode.FAILED
+    line = one_line_error(capsys)
+    assert "fuelflow_broken_commands" in line and "ModuleNotFoundError" in line and "fuelflow_no_such_module" in line
+

@@ -20,7 +20,8 @@ import pytest
 
 from fuelflow import parity
 from fuelflow.errors import InputError
-from fuelflow.parity import Difference, Model
+from fuelflow.parity import Difference, Model, normalise
+from fuelflow.tf import toolchain
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = ("dev", "prod")
@@ -221,10 +222,10 @@ def test_differences_read_as_one_line_naming_both_files() -> None:
 
 
 def test_metric_math_alarm_compares_as_the_plain_threshold_it_means() -> None:
-    assert parity._linear("100 * free / (20 * 1073741824)", "free") == pytest.approx((0.0, 100 / (20 * 2**30)))
-    assert parity._linear("free * free", "free") is None
+    assert normalise._linear("100 * free / (20 * 1073741824)", "free") == pytest.approx((0.0, 100 / (20 * 2**30)))
+    assert normalise._linear("free * free", "free") is None
     model = Model("cloudformation")
-    parity._put_alarm(model, "a", "f", {
+    normalise.put_alarm(model, "a", "f", {
         "threshold": 10, "comparison": "LessThanThreshold", "math": [
             {"id": "free", "expression": None, "return_data": False, "namespace": "AWS/RDS",
              "metric": "FreeStorageSpace", "statistic": "Minimum", "period": 300, "dimensions": {}},
@@ -240,25 +241,7 @@ def test_no_egress_sentinel_means_no_egress() -> None:
 
 
 def test_missing_terraform_is_an_input_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(parity.TERRAFORM_ENV, str(tmp_path / "no-terraform"))
+    monkeypatch.setenv(toolchain.TERRAFORM_ENV, str(tmp_path / "no-terraform"))
     assert parity.terraform_available() is not None
     with pytest.raises(InputError, match="not an executable"):
         parity.compare(ROOT, "dev")
-
-
-def test_plugin_dir_must_hold_the_provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(parity.PLUGIN_DIR_ENV, str(tmp_path))
-    with pytest.raises(InputError, match="hashicorp/aws"):
-        parity.find_plugin_dir()
-    mirror = tmp_path / "registry.terraform.io" / "hashicorp" / "aws"
-    mirror.mkdir(parents=True)
-    assert parity.find_plugin_dir() == tmp_path
-
-
-def test_explicit_plugin_dir_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """`fuelflow validate --plugin-dir` hands its mirror to compare(plugin_dir=...)."""
-    monkeypatch.delenv(parity.PLUGIN_DIR_ENV, raising=False)
-    with pytest.raises(InputError, match="--plugin-dir"):
-        parity.find_plugin_dir(tmp_path)
-    (tmp_path / "registry.terraform.io" / "hashicorp" / "aws").mkdir(parents=True)
-    assert parity.find_plugin_dir(tmp_path) == tmp_path

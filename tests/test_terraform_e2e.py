@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from fuelflow import terraform as tf
 from fuelflow.aws import AwsContext, Target, connect
 from fuelflow.cli import main
 from fuelflow.config import Environment, load_environment
 from fuelflow.emulator import Emulator
 from fuelflow.errors import InputError
 from fuelflow.output import Ui
+from fuelflow.tf import ops, session, state, toolchain
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,17 +32,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def _missing() -> str | None:
     """What this machine lacks for a real terraform run, said exactly; None when nothing is missing."""
     try:
-        tf.terraform_version(tf.find_terraform())
+        toolchain.terraform_version(toolchain.find_terraform())
     except InputError as exc:
         return str(exc.one_line())
     try:
-        mirror = tf.resolve_plugin_dir(None)
+        mirror = toolchain.resolve_plugin_dir(None)
     except InputError as exc:
         return str(exc.one_line())
     if mirror is None:
-        looked = ", ".join(str(p) for p in tf.plugin_dir_candidates())
-        return (f"no filesystem mirror holding {tf.AWS_PROVIDER} (no registry offline): set "
-                f"{tf.PLUGIN_DIR_ENV}; looked in {looked}")
+        looked = ", ".join(str(p) for p in toolchain.plugin_dir_candidates())
+        return (f"no filesystem mirror holding {toolchain.AWS_PROVIDER} (no registry offline): set "
+                f"{toolchain.PLUGIN_DIR_ENV}; looked in {looked}")
     for needed in ("terraform/backend.tf", "terraform/bootstrap"):
         if not (ROOT / needed).exists():
             return f"{needed} is missing"
@@ -87,8 +87,8 @@ class Lab:
             print(f"\n{name}: {self.times[name]:.1f}s")
 
     @property
-    def backend(self) -> tf.StateBackend:
-        return tf.StateBackend.for_env(self.env, self.aws.account_id(), self.aws.region)
+    def backend(self) -> state.StateBackend:
+        return state.StateBackend.for_env(self.env, self.aws.account_id(), self.aws.region)
 
     def client(self, service: str) -> Any:
         return self.aws.client(service)
@@ -108,19 +108,19 @@ def run(lab: Lab, function: Callable[..., Any], *args: Any, **kwargs: Any) -> An
 
 @pytest.fixture(scope="module")
 def bootstrapped(lab: Lab) -> dict[str, Any]:
-    result: dict[str, Any] = lab.timed("bootstrap", lambda: run(lab, tf.tf_bootstrap))
+    result: dict[str, Any] = lab.timed("bootstrap", lambda: run(lab, ops.tf_bootstrap))
     return result
 
 
 @pytest.fixture(scope="module")
 def deployed(lab: Lab, bootstrapped: dict[str, Any]) -> dict[str, Any]:
-    outputs: dict[str, Any] = lab.timed("apply", lambda: run(lab, tf.tf_deploy, True))
+    outputs: dict[str, Any] = lab.timed("apply", lambda: run(lab, ops.tf_deploy, True))
     return outputs
 
 
 @pytest.fixture(scope="module")
 def destroyed(lab: Lab, deployed: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = lab.timed("destroy", lambda: run(lab, tf.tf_destroy, True, force=True,
+    result: dict[str, Any] = lab.timed("destroy", lambda: run(lab, ops.tf_destroy, True, force=True,
                                                                   confirm_name="dev"))
     return result
 
@@ -166,7 +166,7 @@ def test_bootstrap_creates_the_state_backend(lab: Lab, bootstrapped: dict[str, A
 
 
 def test_bootstrap_twice_changes_nothing(lab: Lab, bootstrapped: dict[str, Any]) -> None:
-    again = lab.timed("bootstrap again", lambda: run(lab, tf.tf_bootstrap))
+    again = lab.timed("bootstrap again", lambda: run(lab, ops.tf_bootstrap))
     assert again["changed"] is False
     assert {k: v for k, v in again.items() if k != "changed"} == {
         k: v for k, v in bootstrapped.items() if k != "changed"}
@@ -183,8 +183,8 @@ def test_apply_outputs_follow_the_contract(lab: Lab, deployed: dict[str, Any]) -
     assert deployed["db_instance_identifier"] == "fuel-flow-db-dev"
     assert deployed["ec2_role_name"] == "fuel-flow-ec2-role-dev"
     assert len(deployed["instance_ids"]) == lab.env.ec2.instance_count
-    state = tf.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
-    assert state is not None and state["resources"], "the state lives in the bucket, under the env's key"
+    tfstate = state.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
+    assert tfstate is not None and tfstate["resources"], "the state lives in the bucket, under the env's key"
 
 
 def test_buckets_are_locked_down(lab: Lab, deployed: dict[str, Any]) -> None:
@@ -262,20 +262,20 @@ def test_roles_are_least_privilege(lab: Lab, deployed: dict[str, Any]) -> None:
 
 def test_plan_after_apply_has_no_changes(lab: Lab, deployed: dict[str, Any]) -> None:
     """`plan -detailed-exitcode` exits 0: what was applied reads back exactly as the code says."""
-    result = lab.timed("plan (no changes)", lambda: run(lab, tf.tf_plan))
+    result = lab.timed("plan (no changes)", lambda: run(lab, ops.tf_plan))
     assert result["changes"] is False, f"plan after apply wants changes: {json.dumps(result['details'], indent=1)}"
 
 
 def test_unbootstrap_refuses_while_state_tracks_resources(lab: Lab, deployed: dict[str, Any]) -> None:
     with pytest.raises(InputError, match="still holds state") as err:
-        run(lab, tf.tf_unbootstrap, auto_approve=True)
+        run(lab, ops.tf_unbootstrap, auto_approve=True)
     assert "--force" in str(err.value.fix)
-    assert tf.StateStore(lab.aws, lab.backend).bucket_exists()
+    assert state.StateStore(lab.aws, lab.backend).bucket_exists()
 
 
 def test_destroy_refuses_to_delete_the_database_without_force(lab: Lab, deployed: dict[str, Any]) -> None:
     with pytest.raises(InputError, match=r"refusing to destroy dev: it deletes .*aws_db_instance") as err:
-        run(lab, tf.tf_destroy, True)
+        run(lab, ops.tf_destroy, True)
     assert "--force" in str(err.value.fix)
     db = lab.client("rds").describe_db_instances(DBInstanceIdentifier=deployed["db_instance_identifier"])
     assert db["DBInstances"][0]["DBInstanceStatus"] == "available"
@@ -283,7 +283,7 @@ def test_destroy_refuses_to_delete_the_database_without_force(lab: Lab, deployed
 
 def test_cli_reads_outputs_and_status(lab: Lab, deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv(tf.WORK_DIR_ENV, str(lab.work_dir))
+    monkeypatch.setenv(session.WORK_DIR_ENV, str(lab.work_dir))
     common = ["--env", "dev", "--endpoint-url", str(lab.aws.endpoint_url), "-o", "json"]
     capsys.readouterr()
     assert main(["-C", str(ROOT), "tf", "output", *common]) == 0
@@ -334,16 +334,16 @@ def test_destroy_leaves_only_what_is_retained(lab: Lab, deployed: dict[str, Any]
             if r["RoleName"].startswith("fuel-flow-")] == []
     assert lab.client("logs").describe_log_groups()["logGroups"] == []
     assert lab.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    state = tf.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
-    assert state is not None and state["resources"] == []
+    tfstate = state.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
+    assert tfstate is not None and tfstate["resources"] == []
     table = lab.client("dynamodb").describe_table(TableName=lab.backend.lock_table)["Table"]
     assert table["TableStatus"] == "ACTIVE"  # the state backend stays
 
 
 def test_unbootstrap_after_destroy_removes_the_backend(lab: Lab, destroyed: dict[str, Any]) -> None:
-    result = lab.timed("unbootstrap", lambda: run(lab, tf.tf_unbootstrap, auto_approve=True))
+    result = lab.timed("unbootstrap", lambda: run(lab, ops.tf_unbootstrap, auto_approve=True))
     assert result["deleted"] == [lab.backend.bucket, lab.backend.lock_table]
-    assert not tf.StateStore(lab.aws, lab.backend).bucket_exists()
-    assert not tf.StateStore(lab.aws, lab.backend).table_exists()
-    again = run(lab, tf.tf_unbootstrap, auto_approve=True)
+    assert not state.StateStore(lab.aws, lab.backend).bucket_exists()
+    assert not state.StateStore(lab.aws, lab.backend).table_exists()
+    again = run(lab, ops.tf_unbootstrap, auto_approve=True)
     assert again["deleted"] == []

@@ -1,29 +1,29 @@
 """Static checks of terraform/: fmt, validate, the native tests, checkov, and the README tables.
 
 Everything runs on a throw-away copy of terraform/ (no `.terraform/`, lock file or state lands in the
-repository). Providers come from a filesystem mirror found at run time: $FUELFLOW_TF_PLUGIN_DIR, else
-the usual places (~/.terraform.d/plugins, $XDG_DATA_HOME/terraform/plugins, /opt/tf-plugins, ...); a
-temporary CLI config points Terraform at it, so nothing is downloaded. Without terraform or a mirror
-holding hashicorp/aws, the tests that need them skip and say exactly what is missing.
+repository). terraform and the provider mirror are found as every fuelflow command finds them
+(fuelflow.tf.toolchain: $FUELFLOW_TERRAFORM, $FUELFLOW_TF_PLUGIN_DIR, else the usual places); its CLI
+config points Terraform at the mirror, so nothing is downloaded. Without terraform or a mirror holding
+hashicorp/aws, the tests that need them skip and say exactly what is missing.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fuelflow.tf.workcopy import sync_tree
+from tf_workspace import Workspace
+
 ROOT = Path(__file__).resolve().parents[1]
 TF_DIR = ROOT / "terraform"
-AWS_PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
 
 # Every Terraform root and module of the project, relative to terraform/.
 MODULES = sorted(f"modules/{p.name}" for p in (TF_DIR / "modules").iterdir() if (p / "main.tf").exists())
@@ -32,61 +32,6 @@ WITH_TESTS = [d for d in ROOTS if any((TF_DIR / d / "tests").glob("*.tftest.hcl"
 
 
 # ------------------------------------------------------------------------------------------ discovery
-
-
-def _platform() -> str:
-    machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
-    return f"{platform.system().lower()}_{arch}"
-
-
-def _plugin_dir_candidates() -> list[Path]:
-    home = Path.home()
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    data_dirs = [Path(p) for p in os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share").split(":") if p]
-    return [
-        home / ".terraform.d" / "plugins",
-        data_home / "terraform" / "plugins",
-        *(d / "terraform" / "plugins" for d in data_dirs),
-        Path("/opt/tf-plugins"),
-        Path("/opt/terraform/plugins"),
-    ]
-
-
-def _holds_aws_provider(mirror: Path) -> bool:
-    """True if `mirror` holds hashicorp/aws for this platform (unpacked or packed layout)."""
-    provider = mirror / AWS_PROVIDER
-    if not provider.is_dir():
-        return False
-    unpacked = any((version / _platform()).is_dir() for version in provider.iterdir())
-    packed = any(provider.glob(f"terraform-provider-aws_*_{_platform()}.zip"))
-    return unpacked or packed
-
-
-def _find_plugin_dir() -> tuple[Path | None, str]:
-    """The mirror to use, or None and a message naming what is missing."""
-    explicit = os.environ.get("FUELFLOW_TF_PLUGIN_DIR")
-    if explicit:
-        path = Path(explicit).expanduser()
-        if _holds_aws_provider(path):
-            return path, ""
-        return None, (f"FUELFLOW_TF_PLUGIN_DIR={explicit} holds no {AWS_PROVIDER}/<version>/{_platform()} "
-                      "(hashicorp/aws provider mirror)")
-    candidates = _plugin_dir_candidates()
-    for path in candidates:
-        if _holds_aws_provider(path):
-            return path, ""
-    return None, (f"no filesystem mirror with {AWS_PROVIDER} for {_platform()} found in "
-                  f"{', '.join(map(str, candidates))}; set FUELFLOW_TF_PLUGIN_DIR")
-
-
-def _find_terraform() -> tuple[str | None, str]:
-    explicit = os.environ.get("FUELFLOW_TERRAFORM")
-    found = shutil.which(explicit) if explicit else shutil.which("terraform")
-    if found:
-        return found, ""
-    return None, (f"FUELFLOW_TERRAFORM={explicit} is not an executable" if explicit
-                  else "terraform is not on PATH (or set FUELFLOW_TERRAFORM)")
 
 
 def _find_checkov() -> tuple[str | None, str]:
@@ -100,54 +45,6 @@ def _find_checkov() -> tuple[str | None, str]:
 
 
 # ------------------------------------------------------------------------------------------- fixtures
-
-
-class Workspace:
-    """A copy of terraform/ with a CLI config that installs providers from the mirror only."""
-
-    def __init__(self, base: Path, terraform: str, plugin_dir: Path) -> None:
-        self.terraform = terraform
-        self.dir = base / "terraform"
-        shutil.copytree(TF_DIR, self.dir, ignore=shutil.ignore_patterns(
-            ".terraform", "*.tfstate", "*.tfstate.*", "*.tfplan", "override.tf", "*_override.tf",
-            "*_override.tf.json", "__pycache__"))
-        cli_config = base / "terraform.rc"
-        cli_config.write_text(
-            "provider_installation {\n"
-            "  filesystem_mirror {\n"
-            f"    path    = {json.dumps(str(plugin_dir))}\n"
-            '    include = ["registry.terraform.io/*/*"]\n'
-            "  }\n"
-            "}\n"
-        )
-        self.env = {k: v for k, v in os.environ.items()
-                    if not (k.startswith("TF_CLI_ARGS") or k.startswith("TF_VAR_")
-                            or k in ("TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG", "TF_LOG_PATH"))}
-        self.env.update({"TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
-                         "CHECKPOINT_DISABLE": "1", "NO_COLOR": "1"})
-        self._initialised: set[str] = set()
-
-    def run(self, where: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.terraform, *args], cwd=self.dir / where, env=self.env, capture_output=True,
-                              text=True, timeout=timeout, check=False)
-
-    def init(self, where: str) -> None:
-        if where in self._initialised:
-            return
-        proc = self.run(where, "init", "-backend=false", "-input=false", "-no-color")
-        assert proc.returncode == 0, f"terraform init in terraform/{where} failed:\n{proc.stdout}\n{proc.stderr}"
-        self._initialised.add(where)
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    terraform, why = _find_terraform()
-    if terraform is None:
-        pytest.skip(f"SKIPPED (terraform missing): {why}")
-    plugin_dir, why = _find_plugin_dir()
-    if plugin_dir is None:
-        pytest.skip(f"SKIPPED (provider mirror missing): {why}")
-    yield Workspace(tmp_path_factory.mktemp("tf"), terraform, plugin_dir)
 
 
 def _output(proc: subprocess.CompletedProcess[str]) -> str:
@@ -239,8 +136,7 @@ def test_checkov(tmp_path: Path, ci_summary: Any) -> None:
     checkov, why = _find_checkov()
     if checkov is None:
         pytest.skip(f"SKIPPED (checkov missing): {why}")
-    work = tmp_path / "terraform"
-    shutil.copytree(TF_DIR, work, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    work = sync_tree(TF_DIR, tmp_path / "terraform")
     proc = subprocess.run([checkov, "-d", str(work), "--framework", "terraform",
                            "--skip-download", "-o", "json"],
                           capture_output=True, text=True, timeout=600, check=False, env={**os.environ, "NO_COLOR": "1"})

@@ -14,21 +14,20 @@ from typing import Any
 
 import pytest
 
-from fuelflow import validate
+from fuelflow import parity, validate
 from fuelflow.cli import main
 from fuelflow.errors import InputError
+from fuelflow.parity import Difference
+from fuelflow.tf import toolchain
 from fuelflow.validate import (
     CHECKS,
     CheckResult,
     Problem,
     Report,
     find_checkov,
-    find_plugin_dir,
-    parity_differences,
     run_validate,
     sarif_problems,
     select_checks,
-    terraform_cli_config,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,17 +90,19 @@ def fake_tool(path: Path) -> Path:
 
 
 def terraform_or_skip() -> str:
-    found = validate.find_terraform()
-    if found is None:
-        pytest.skip("terraform is not installed (or FUELFLOW_TERRAFORM is wrong): "
-                    "the terraform checks are not tested here")
-    return found
+    try:
+        return toolchain.checked_terraform()
+    except InputError as exc:
+        pytest.skip(f"the terraform checks are not tested here: {exc.one_line()}")
 
 
 @pytest.fixture(autouse=True)
-def _no_parity_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tiny projects are not the real one: never call a real fuelflow.parity.compare on them."""
-    monkeypatch.setattr(validate, "_parity_compare", lambda: None)
+def _no_real_parity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny projects are not the real one: a test that reaches fuelflow.parity.compare says what it returns."""
+    def unexpected(project_dir: Path, env_name: str = "dev", *, plugin_dir: Path | None = None) -> list[Difference]:
+        raise AssertionError(f"parity.compare({project_dir}) was not expected in this test")
+
+    monkeypatch.setattr(parity, "compare", unexpected)
 
 
 # --------------------------------------------------------------------------------------------- selection
@@ -149,7 +150,7 @@ def test_nothing_to_check_is_not_run_but_not_a_failure(tmp_path: Path) -> None:
     report = run_validate(tmp_path, only=["cfn-lint", "terraform", "parity"])
     assert report.ok
     assert {r.status for r in report.results} == {"not run"}
-    assert report.result("parity").reason == "no parity test"
+    assert report.result("parity").reason == "nothing to compare: no cloudformation/ or terraform/"
 
 
 def test_sarif_problems_reads_a_native_cfn_lint_run() -> None:
@@ -286,96 +287,39 @@ def test_missing_terraform_is_not_run_with_a_fix(tmp_path: Path, monkeypatch: py
     assert not report.ok
     for name in ("terraform-fmt", "terraform-validate"):
         result = report.result(name)
-        assert (result.status, result.reason) == ("not run", "terraform not found")
+        assert result.status == "not run" and f"FUELFLOW_TERRAFORM={tmp_path / 'no-terraform'}" in str(result.reason)
         assert result.fix and "install Terraform" in result.fix
-
-
-def test_plugin_dir_from_option_env_or_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mirror = tmp_path / "mirror"
-    (mirror / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0").mkdir(parents=True)
-    monkeypatch.delenv("FUELFLOW_TF_PLUGIN_DIR", raising=False)
-    assert find_plugin_dir(mirror) == mirror.resolve()
-    assert find_plugin_dir(mirror / "registry.terraform.io") == mirror.resolve()
-    monkeypatch.setenv("FUELFLOW_TF_PLUGIN_DIR", str(mirror))
-    assert find_plugin_dir() == mirror.resolve()
-    with pytest.raises(InputError):
-        find_plugin_dir(tmp_path / "nothing-here")
-    monkeypatch.delenv("FUELFLOW_TF_PLUGIN_DIR")
-    monkeypatch.setattr(validate, "_mirror_candidates", lambda: [tmp_path / "nope", mirror])
-    assert find_plugin_dir() == mirror.resolve()
-    config = terraform_cli_config(mirror)
-    assert f'path    = "{mirror}"' in config
-    assert 'include = ["registry.terraform.io/hashicorp/aws"]' in config  # the rest comes from the registry
-    assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in config
 
 
 # --------------------------------------------------------------------------------------------- parity
 
 
-def test_parity_runs_pytest_on_the_parity_test(tmp_path: Path) -> None:
-    passing = "def test_same():\n    assert True\n"
-    failing = passing + "\ndef test_differs():\n    assert 1 == 2, 'bucket names differ'\n"
-    project = make_project(tmp_path, {"tests/test_parity.py": passing})
-    assert run_validate(project, only=["parity"]).result("parity").status == "passed"
-    (project / "tests/test_parity.py").write_text(failing)
-    result = run_validate(project, only=["parity"]).result("parity")
-    assert result.status == "failed"
-    assert result.counts == {"failed": 1, "passed": 1}
-    assert "test_differs" in result.problems[0].message
-
-
-def test_parity_prefers_the_library_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[Path] = []
-
-    def compare(project_dir: Path) -> list[str]:
-        seen.append(project_dir)
-        return ["rds: multi_az differs (cloudformation true, terraform false)"]
-
-    monkeypatch.setattr(validate, "_parity_compare", lambda: compare)
-    result = run_validate(tmp_path, only=["parity"]).result("parity")
-    assert seen == [tmp_path.resolve()]
-    assert result.status == "failed" and result.problems[0].message.startswith("rds: multi_az")
-
-
-def test_parity_library_differences_carry_files_and_missing_tools_are_not_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    class Difference:
-        cloudformation_file = "cloudformation/rds-database.yaml"
-
-        def __str__(self) -> str:
-            return ("rds.db.multi_az: cloudformation/rds-database.yaml says true, "
-                    "terraform/modules/rds/main.tf says false")
-
+def test_parity_reports_each_difference_in_the_file_it_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(tmp_path, {"cloudformation/ok.yaml": CLEAN_TEMPLATE, "terraform/main.tf": FORMATTED_TF})
+    difference = Difference("rds.db.multi_az", True, False, "cloudformation/rds-database.yaml",
+                            "terraform/modules/rds/main.tf")
     received: dict[str, Any] = {}
 
-    def compare(project_dir: Path, env_name: str = "dev", plugin_dir: Path | None = None) -> list[Difference]:
-        received["plugin_dir"] = plugin_dir
-        return [Difference()]
+    def compare(project_dir: Path, env_name: str = "dev", *, plugin_dir: Path | None = None) -> list[Difference]:
+        received.update(project_dir=project_dir, plugin_dir=plugin_dir)
+        return [difference]
 
     mirror = tmp_path / "mirror"
-    (mirror / "registry.terraform.io" / "hashicorp" / "aws").mkdir(parents=True)
-    monkeypatch.setattr(validate, "_parity_compare", lambda: compare)
-    result = run_validate(tmp_path, only=["parity"], plugin_dir=mirror).result("parity")
-    assert received["plugin_dir"] == mirror.resolve()  # --plugin-dir reaches compare()
-    assert result.problems == [Problem(str(Difference()), "cloudformation/rds-database.yaml")]
-    assert str(result.problems[0]) == str(Difference())  # the location is not repeated
-
-    def no_terraform(project_dir: Path) -> list[str]:
-        raise InputError("terraform not found", "install Terraform")
-
-    monkeypatch.setattr(validate, "_parity_compare", lambda: no_terraform)
-    result = run_validate(tmp_path, only=["parity"]).result("parity")
-    assert (result.status, result.reason, result.fix, result.ok) == ("not run", "terraform not found",
-                                                                     "install Terraform", False)
+    (mirror / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0").mkdir(parents=True)
+    monkeypatch.setattr(parity, "compare", compare)
+    result = run_validate(project, only=["parity"], plugin_dir=mirror).result("parity")
+    assert received == {"project_dir": project.resolve(), "plugin_dir": mirror.resolve()}  # --plugin-dir arrives
+    assert result.status == "failed" and result.counts == {"differences": 1}
+    assert result.problems == [Problem(str(difference), "cloudformation/rds-database.yaml")]
 
 
-@pytest.mark.parametrize(("outcome", "expected"), [
-    (None, []), (True, []), ([], []), ("", []), (False, ["the parity check reported a difference"]),
-    (["a", "b"], ["a", "b"]), ({"s3": "differs"}, ["s3: differs"]),
-    (type("R", (), {"differences": ["x"]})(), ["x"]),
-])
-def test_parity_differences_accepts_plain_shapes(outcome: Any, expected: list[str]) -> None:
-    assert parity_differences(outcome) == expected
+def test_parity_without_terraform_is_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(tmp_path, {"cloudformation/ok.yaml": CLEAN_TEMPLATE, "terraform/main.tf": FORMATTED_TF})
+    monkeypatch.setenv(toolchain.TERRAFORM_ENV, str(tmp_path / "no-terraform"))
+    result = run_validate(project, only=["parity"]).result("parity")
+    assert (result.status, result.ok) == ("not run", False)
+    assert result.reason is not None and toolchain.TERRAFORM_ENV in result.reason
+    assert result.fix is not None and "install Terraform" in result.fix
 
 
 # --------------------------------------------------------------------------------------------- output shapes
@@ -388,7 +332,7 @@ def sample_report(tmp_path: Path) -> Report:
         CheckResult("checkov", "not run", reason="checkov not found", fix="install it", blocking=True),
         CheckResult("terraform-fmt", "passed", summary="0 of 3 files not formatted"),
         CheckResult("terraform-validate", "skipped", summary="skipped (--skip)"),
-        CheckResult("parity", "not run", reason="no parity test", blocking=False),
+        CheckResult("parity", "not run", reason="nothing to compare: no terraform/", blocking=False),
     ], duration=2.0)
 
 

@@ -6,6 +6,7 @@ import importlib
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 import botocore.exceptions
@@ -68,26 +69,50 @@ def local_cmd(port: int) -> None:
 
 
 # Commands that live in their own modules (one idea per module).
-for _module, _name in [
-    ("fuelflow.commands.stacks", "COMMANDS"),
-    ("fuelflow.commands.tf", "COMMANDS"),
-    ("fuelflow.commands.audit", "COMMANDS"),
-    ("fuelflow.commands.validate", "COMMANDS"),
-    ("fuelflow.commands.env", "COMMANDS"),
-]:
-    try:
-        _mod = importlib.import_module(_module)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module:
-            raise
-        continue
-    for _cmd in getattr(_mod, _name):
-        cli.add_command(_cmd)
+COMMAND_MODULES = (
+    "fuelflow.commands.stacks",
+    "fuelflow.commands.tf",
+    "fuelflow.commands.audit",
+    "fuelflow.commands.validate",
+    "fuelflow.commands.env",
+)
+
+
+def load_commands(group: click.Group, modules: Sequence[str] = COMMAND_MODULES) -> dict[str, BaseException]:
+    """Add each module's COMMANDS to `group`; return the modules that failed to import, with why.
+
+    A module that does not import is a broken install or a bug: main() refuses to run and names it,
+    rather than offering a CLI with commands silently missing.
+    """
+    broken: dict[str, BaseException] = {}
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            broken[name] = exc
+            continue
+        for command in module.COMMANDS:
+            group.add_command(command)
+    return broken
+
+
+BROKEN_COMMANDS = load_commands(cli)
+
+
+def _broken_line(module: str, exc: BaseException) -> str:
+    detail = (str(exc).splitlines() or [""])[0]
+    return f"cannot load the commands of {module}: {type(exc).__name__}" + (f": {detail}" if detail else "")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning FuelflowError into one line and its exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if BROKEN_COMMANDS:
+        for module, exc in BROKEN_COMMANDS.items():
+            if debug:
+                traceback.print_exception(type(exc), exc, exc.__traceback__)
+            Ui().error(_broken_line(module, exc))
+        return int(ExitCode.FAILED)
     try:
         result = cli.main(args=argv, prog_name="fuelflow", standalone_mode=False)
         if isinstance(result, int) and not isinstance(result, bool):  # ctx.exit(n) comes back as n

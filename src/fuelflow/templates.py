@@ -13,7 +13,7 @@ from cfnlint.decode import decode_str
 from fuelflow.errors import InputError
 
 TEMPLATE_DIR = "cloudformation"
-_SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def resolve_name(expr: Any, variables: dict[str, str], where: str) -> str:
                                      "use only parameters and AWS::StackName / AWS::Region / AWS::AccountId")
                 return names[key]
 
-            return _SUB_VAR.sub(sub, text)
+            return SUB_VAR.sub(sub, text)
         if fn == "Ref" and isinstance(arg, str) and arg in variables:
             return variables[arg]
         if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:

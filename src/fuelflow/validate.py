@@ -8,8 +8,10 @@ Checks (the names `--only` / `--skip` take; `terraform` means both Terraform che
   terraform-fmt       `terraform fmt -check -recursive terraform`
   terraform-validate  `terraform validate` in the root, terraform/bootstrap and every module, each after
                       `init -backend=false` in a temporary copy and TF_DATA_DIR, so the repository stays clean
-  parity              `fuelflow.parity.compare(project_dir)` when that module exists, else
-                      `pytest tests/test_parity.py` when that file exists
+  parity              `fuelflow.parity.compare(project_dir)`: cloudformation/ and terraform/ describe the
+                      same architecture
+
+terraform and the provider mirror come from fuelflow.tf.toolchain, as for `fuelflow tf` and parity.
 
 Independent checks run in parallel. A check whose tool is missing is "not run" and still fails the
 validation (nobody vouched for the code); a check with nothing to look at is "not run" and does not.
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import json
 import os
 import re
@@ -37,24 +38,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from fuelflow import parity
 from fuelflow.errors import ExitCode, FuelflowError, InputError
+from fuelflow.templates import TEMPLATE_DIR
+from fuelflow.tf.toolchain import Toolchain, checked_terraform, resolve_plugin_dir
+from fuelflow.tf.workcopy import TERRAFORM_DIR, sync_tree
 
 CHECKS: tuple[str, ...] = ("cfn-lint", "checkov", "terraform-fmt", "terraform-validate", "parity")
 GROUPS: dict[str, tuple[str, ...]] = {"terraform": ("terraform-fmt", "terraform-validate")}
 
-CFN_DIR = "cloudformation"
-TF_DIR = "terraform"
-PARITY_TEST = "tests/test_parity.py"
+CFN_DIR = TEMPLATE_DIR
+TF_DIR = TERRAFORM_DIR
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TF_FMT_SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")  # what `terraform fmt` rewrites
 TIMEOUT_S = 900
 
 CHECKOV_ENV = "FUELFLOW_CHECKOV"
-TERRAFORM_ENV = "FUELFLOW_TERRAFORM"
-PLUGIN_DIR_ENV = "FUELFLOW_TF_PLUGIN_DIR"
 CHECKOV_FIX = "install it with python -m venv .venv-checkov && .venv-checkov/bin/pip install checkov"
-TERRAFORM_FIX = (f"install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install), "
-                 f"or set {TERRAFORM_ENV} to its path")
 CFN_LINT_FIX = "install it with pip install cfn-lint (it is a dependency of fuelflow)"
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -255,14 +255,6 @@ def find_checkov(project_dir: Path) -> str | None:
     return shutil.which("checkov")
 
 
-def find_terraform() -> str | None:
-    """FUELFLOW_TERRAFORM (if set, nothing else is tried), else `terraform` on PATH."""
-    explicit = os.environ.get(TERRAFORM_ENV)
-    if explicit:
-        return explicit if _executable(Path(explicit).expanduser()) else None
-    return shutil.which("terraform")
-
-
 def _executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
@@ -280,72 +272,6 @@ def _cfn_lint_has_sarif(command: Sequence[str]) -> bool:
         importlib.util.find_spec(m) is not None for m in ("sarif_om", "jschema_to_python"))
 
 
-def find_plugin_dir(explicit: Path | str | None = None) -> Path | None:
-    """A Terraform provider mirror (a directory holding `<host>/<namespace>/<type>/...`).
-
-    `explicit` (the --plugin-dir option), else FUELFLOW_TF_PLUGIN_DIR, else the first mirror found in
-    the usual places: Terraform's implied local mirror directories, and `/opt/*/` where machine images
-    keep offline mirrors. None: let Terraform use its own configuration (the registry, usually).
-    """
-    for given, source in ((explicit, "--plugin-dir"), (os.environ.get(PLUGIN_DIR_ENV), PLUGIN_DIR_ENV)):
-        if given:
-            path = Path(given).expanduser()
-            if path.name == "registry.terraform.io":  # the host directory instead of the mirror root
-                path = path.parent
-            if not _is_mirror(path):
-                raise InputError(f"{source} {given}: not a Terraform provider mirror",
-                                 "name the directory that holds registry.terraform.io/hashicorp/aws/...")
-            return path.resolve()
-    for candidate in _mirror_candidates():
-        if _is_mirror(candidate):
-            return candidate.resolve()
-    return None
-
-
-def _mirror_candidates() -> list[Path]:
-    home = Path.home()
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    data_dirs = (os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(os.pathsep)
-    found = [home / ".terraform.d" / "plugins", data_home / "terraform" / "plugins"]
-    found += [Path(d) / "terraform" / "plugins" for d in data_dirs if d]
-    opt = Path("/opt")
-    if opt.is_dir():
-        found += sorted(p.parent for p in opt.glob("*/registry.terraform.io") if p.is_dir())
-    return found
-
-
-def _is_mirror(path: Path) -> bool:
-    try:
-        return path.is_dir() and any(_mirror_providers(path))
-    except OSError:
-        return False
-
-
-def _mirror_providers(mirror: Path) -> list[str]:
-    """`host/namespace/type` of every provider in a mirror (its packed or unpacked layout)."""
-    out = []
-    for host in sorted(p for p in mirror.iterdir() if p.is_dir() and "." in p.name):
-        for ns in sorted(p for p in host.iterdir() if p.is_dir()):
-            out += [f"{host.name}/{ns.name}/{t.name}" for t in sorted(ns.iterdir()) if t.is_dir()]
-    return out
-
-
-def terraform_cli_config(mirror: Path) -> str:
-    """A CLI config that installs the mirror's providers from it, and any other from the registry."""
-    providers = json.dumps(_mirror_providers(mirror))
-    return (
-        "provider_installation {\n"
-        "  filesystem_mirror {\n"
-        f"    path    = {json.dumps(str(mirror))}\n"
-        f"    include = {providers}\n"
-        "  }\n"
-        "  direct {\n"
-        f"    exclude = {providers}\n"
-        "  }\n"
-        "}\n"
-    )
-
-
 # --------------------------------------------------------------------------------------------- running
 
 
@@ -357,26 +283,28 @@ class _CheckError(Exception):
 class _Run:
     project: Path
     work: Path  # a temporary directory, removed after the run
-    plugin_dir: Path | None
+    toolchain: Toolchain | None  # None: terraform is missing or unusable, `tf_missing` says why
+    tf_missing: InputError | None
     native_sarif: bool
     say: Progress
     _tf_env: dict[str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def terraform_env(self) -> dict[str, str]:
+    @property
+    def plugin_dir(self) -> Path | None:
+        return self.toolchain.plugin_dir if self.toolchain is not None else None
+
+    def terraform_env(self, toolchain: Toolchain) -> dict[str, str]:
         """The environment of every terraform command (written once: checks run in threads)."""
         with self._lock:
             if self._tf_env is None:
-                env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-                config = self.work / "terraform.rc"
-                if self.plugin_dir is not None:
-                    config.write_text(terraform_cli_config(self.plugin_dir))
-                    env["TF_CLI_CONFIG_FILE"] = str(config)
-                elif env.get("TF_CLI_CONFIG_FILE") and not Path(env["TF_CLI_CONFIG_FILE"]).is_file():
-                    config.write_text("")  # a config file that does not exist makes every command warn
-                    env["TF_CLI_CONFIG_FILE"] = str(config)
-                self._tf_env = env
+                self._tf_env = toolchain.env(self.work)
             return dict(self._tf_env)
+
+    def terraform_not_run(self, check: str) -> CheckResult:
+        """The result of a Terraform check that cannot run here (no usable terraform)."""
+        reason = self.tf_missing or InputError("terraform not found")
+        return _not_run(check, reason.message, reason.fix, blocking=True)
 
 
 def _exec(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
@@ -601,11 +529,10 @@ def check_terraform_fmt(run: _Run) -> CheckResult:
     files = _tf_fmt_files(run.project)
     if not files:
         return _not_run("terraform-fmt", f"no Terraform files in {TF_DIR}/", blocking=False)
-    terraform = find_terraform()
-    if terraform is None:
-        return _not_run("terraform-fmt", "terraform not found", TERRAFORM_FIX, blocking=True)
-    proc = _exec([terraform, "fmt", "-check", "-recursive", "-list=true", "-no-color", TF_DIR],
-                 cwd=run.project, env=run.terraform_env())
+    if run.toolchain is None:
+        return run.terraform_not_run("terraform-fmt")
+    proc = _exec([run.toolchain.binary, "fmt", "-check", "-recursive", "-list=true", "-no-color", TF_DIR],
+                 cwd=run.project, env=run.terraform_env(run.toolchain))
     listed = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
     if proc.returncode not in (0, 3) or (proc.returncode == 3 and not listed):
         problems = terraform_diagnostics(proc.stderr, ".", run.project) or [
@@ -622,16 +549,15 @@ def check_terraform_validate(run: _Run) -> CheckResult:
     dirs = terraform_dirs(run.project)
     if not dirs:
         return _not_run("terraform-validate", f"no Terraform configuration in {TF_DIR}/", blocking=False)
-    terraform = find_terraform()
-    if terraform is None:
-        return _not_run("terraform-validate", "terraform not found", TERRAFORM_FIX, blocking=True)
+    if run.toolchain is None:
+        return run.terraform_not_run("terraform-validate")
+    terraform = run.toolchain.binary
     # `init` writes .terraform.lock.hcl next to the configuration: work on a copy, never in the repo.
     copy = run.work / "tf"
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "*.tfplan")
-    for name in (TF_DIR, "environments"):
-        if (run.project / name).is_dir():
-            shutil.copytree(run.project / name, copy / name, ignore=ignore, symlinks=True)
-    env = run.terraform_env()
+    sync_tree(run.project / TF_DIR, copy / TF_DIR)
+    if (run.project / "environments").is_dir():  # var-files and templates the configuration may read
+        shutil.copytree(run.project / "environments", copy / "environments", symlinks=True)
+    env = run.terraform_env(run.toolchain)
     rels = [d.relative_to(run.project) for d in dirs]
     run.say(f"terraform-validate: {_plural(len(rels), 'directory')}"
             + (f" (providers from the mirror {run.plugin_dir})" if run.plugin_dir else ""))
@@ -682,104 +608,28 @@ def check_terraform_validate(run: _Run) -> CheckResult:
 # --------------------------------------------------------------------------------------------- parity
 
 
-def _parity_compare() -> Callable[[Path], Any] | None:
-    """`fuelflow.parity.compare`, if that module exists (it is written separately from this one)."""
-    try:
-        module = importlib.import_module("fuelflow.parity")
-    except ModuleNotFoundError as exc:
-        if exc.name == "fuelflow.parity":
-            return None
-        raise
-    compare = getattr(module, "compare", None)
-    return compare if callable(compare) else None
-
-
-def parity_items(outcome: Any) -> list[Any]:
-    """What `compare()` returned, as a list of differences (empty: equal).
-
-    Accepted: None/True (equal), False, a string, a list of differences (strings or objects whose
-    `str()` reads well), a mapping, or an object with a `differences` (or `problems`) attribute
-    holding one of these.
-    """
-    for attr in ("differences", "problems"):
-        if hasattr(outcome, attr) and not isinstance(outcome, (str, Mapping)):
-            outcome = getattr(outcome, attr)
-            break
-    if outcome is None or outcome is True:
-        return []
-    if outcome is False:
-        return ["the parity check reported a difference"]
-    if isinstance(outcome, str):
-        return [outcome] if outcome.strip() else []
-    if isinstance(outcome, Mapping):
-        return [f"{k}: {v}" for k, v in outcome.items()]
-    if isinstance(outcome, Iterable):
-        return list(outcome)
-    return [outcome]
-
-
-def parity_differences(outcome: Any) -> list[str]:
-    """`parity_items`, as lines."""
-    return [str(d) for d in parity_items(outcome)]
-
-
-def _parity_problem(item: Any) -> Problem:
-    """A difference as a Problem, located in the file it names (a CloudFormation template, first)."""
-    for attr in ("cloudformation_file", "terraform_file", "file"):
-        file = getattr(item, attr, None)
-        if isinstance(file, str) and file and not file.endswith("/"):
-            return Problem(str(item), file=file)
-    return Problem(str(item))
-
-
-def _call_compare(compare: Callable[..., Any], project: Path, plugin_dir: Path | None) -> Any:
-    """compare(project), handing over --plugin-dir when compare() takes one."""
-    try:
-        takes_plugin_dir = "plugin_dir" in inspect.signature(compare).parameters
-    except (TypeError, ValueError):
-        takes_plugin_dir = False
-    if takes_plugin_dir and plugin_dir is not None:
-        return compare(project, plugin_dir=plugin_dir)
-    return compare(project)
-
-
-_PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
+def _parity_problem(difference: parity.Difference) -> Problem:
+    """A difference as a Problem, located in the CloudFormation template it names (else the Terraform file)."""
+    for file in (difference.cloudformation_file, difference.terraform_file):
+        if file and not file.endswith("/"):
+            return Problem(str(difference), file=file)
+    return Problem(str(difference))
 
 
 def check_parity(run: _Run) -> CheckResult:
-    compare = _parity_compare()
-    if compare is not None:
-        run.say("parity: fuelflow.parity.compare")
-        try:
-            problems = [_parity_problem(d) for d in parity_items(_call_compare(compare, run.project,
-                                                                                run.plugin_dir))]
-        except InputError as exc:  # a missing tool (terraform, the provider): like a missing checkov
-            return _not_run("parity", exc.message, exc.fix, blocking=True)
-        except FuelflowError as exc:
-            return _outcome("parity", [Problem(exc.one_line())], "could not compare", {"differences": 0})
-        return _outcome("parity", problems, f"{_plural(len(problems), 'difference')} (fuelflow.parity)",
-                        {"differences": len(problems)})
-    if not (run.project / PARITY_TEST).is_file():
-        return _not_run("parity", "no parity test",
-                        f"add {PARITY_TEST} or fuelflow.parity.compare(project_dir)", blocking=False)
-    run.say(f"parity: pytest {PARITY_TEST}")
-    proc = _exec([sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", PARITY_TEST],
-                 cwd=run.project, env={**os.environ, "NO_COLOR": "1", "PY_COLORS": "0"})
-    tail = _lines("\n".join(proc.stdout.splitlines()[-1:]), 1)
-    counts: dict[str, int] = {}
-    for n, word in _PYTEST_COUNT.findall(tail[0] if tail else ""):
-        counts["errors" if word.startswith("error") else word] = int(n)
-    summary = f"pytest: {tail[0].strip('= ')}" if tail else "pytest"
-    if proc.returncode == 5:
-        return _not_run("parity", f"no tests collected in {PARITY_TEST}", blocking=False)
-    if proc.returncode == 0:
-        return _outcome("parity", [], summary, counts)
-    problems = [Problem(ln.split(" ", 1)[1], file=PARITY_TEST, rule="pytest")
-                for ln in proc.stdout.splitlines() if ln.startswith(("FAILED ", "ERROR "))]
-    if not problems:
-        problems = [Problem("pytest failed: " + " / ".join(_lines(proc.stdout + proc.stderr, 3)),
-                            file=PARITY_TEST, rule="pytest")]
-    return _outcome("parity", problems, summary, counts)
+    missing = [d for d in (CFN_DIR, TF_DIR) if not (run.project / d).is_dir()]
+    if missing:
+        return _not_run("parity", f"nothing to compare: no {' or '.join(f'{d}/' for d in missing)}", blocking=False)
+    if run.toolchain is None:
+        return run.terraform_not_run("parity")
+    run.say("parity: fuelflow.parity.compare")
+    try:
+        problems = [_parity_problem(d) for d in parity.compare(run.project, plugin_dir=run.toolchain.plugin_dir)]
+    except InputError as exc:  # a missing tool or provider: like a missing checkov
+        return _not_run("parity", exc.message, exc.fix, blocking=True)
+    except FuelflowError as exc:
+        return _outcome("parity", [Problem(exc.one_line())], "could not compare", {"differences": 0})
+    return _outcome("parity", problems, _plural(len(problems), "difference"), {"differences": len(problems)})
 
 
 # --------------------------------------------------------------------------------------------- entry point
@@ -811,6 +661,18 @@ def _timed(name: str, run: _Run) -> CheckResult:
     return result
 
 
+def _toolchain(plugin_dir: Path | str | None, selected: list[str]) -> tuple[Toolchain | None, InputError | None]:
+    """The Terraform toolchain when a selected check needs it. A missing or old terraform makes those checks
+    "not run"; a --plugin-dir that is no mirror is bad input (raised: nothing runs)."""
+    if not {"terraform-fmt", "terraform-validate", "parity"} & set(selected):
+        return None, None
+    mirror = resolve_plugin_dir(plugin_dir)
+    try:
+        return Toolchain(checked_terraform(), mirror), None
+    except InputError as exc:
+        return None, exc
+
+
 def run_validate(project_dir: Path | str, *, only: Iterable[str] = (), skip: Iterable[str] = (),
                  plugin_dir: Path | str | None = None, native_sarif: bool = False,
                  progress: Progress | None = None) -> Report:
@@ -820,12 +682,13 @@ def run_validate(project_dir: Path | str, *, only: Iterable[str] = (), skip: Ite
     if not project.is_dir():
         raise InputError(f"project directory {project} does not exist", "pass --project-dir DIR")
     selected, skipped = select_checks(only, skip)
-    mirror = find_plugin_dir(plugin_dir) if {"terraform-validate", "parity"} & set(selected) else None
+    toolchain, tf_missing = _toolchain(plugin_dir, selected)
     say: Progress = progress or (lambda _message: None)
     start = time.perf_counter()
     say(f"validate: running {', '.join(selected)} in {project}")
     with tempfile.TemporaryDirectory(prefix="fuelflow-validate-") as tmp:
-        run = _Run(project=project, work=Path(tmp), plugin_dir=mirror, native_sarif=native_sarif, say=say)
+        run = _Run(project=project, work=Path(tmp), toolchain=toolchain, tf_missing=tf_missing,
+                   native_sarif=native_sarif, say=say)
         with ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix="validate") as pool:
             futures = {name: pool.submit(_timed, name, run) for name in selected}
             done = {name: f.result() for name, f in futures.items()}

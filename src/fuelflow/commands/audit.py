@@ -14,7 +14,7 @@ HELP = """Check the deployed environment against every security control we promi
 \b
 Reads the live resources through boto3 (Get/List/Describe/Head calls only; a guard refuses
 anything else) and checks each control of the architecture document's security checklist and
-of DECISIONS.md section 5. Resources are found by the names in docs/contract.md (project,
+of docs/decisions.md section 5. Resources are found by the names in docs/contract.md (project,
 environment, account, region), so it works the same whichever engine deployed them.
 
 \b

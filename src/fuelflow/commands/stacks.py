@@ -301,11 +301,11 @@ def outputs_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
 
 def _terraform(ctx: click.Context, action: str, env: Environment, target: str, profile: str | None,
                region: str | None, endpoint_url: str | None, ui: Ui, **kwargs: Any) -> None:
-    """--engine terraform: the same commands, carried out by fuelflow.terraform."""
-    from fuelflow import terraform
+    """--engine terraform: the same commands, carried out by fuelflow.tf."""
+    from fuelflow.commands.tf import run_engine_command
 
     aws = open_target(env, target, profile, region, endpoint_url, ui)
-    terraform.run_engine_command(action, env, aws, project_dir_of(ctx), ui, **kwargs)
+    run_engine_command(action, env, aws, project_dir_of(ctx), ui, **kwargs)
 
 
 COMMANDS = [plan_cmd, diff_cmd, deploy_cmd, destroy_cmd, status_cmd, outputs_cmd]

@@ -1,7 +1,8 @@
-"""`fuelflow tf ...`: the Terraform path. Parses options, calls fuelflow.terraform, prints."""
+"""`fuelflow tf ...`: the Terraform path. Parses options, calls fuelflow.tf.ops, prints."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,6 @@ from typing import Any, TypeVar
 
 import click
 
-from fuelflow import terraform
 from fuelflow.aws import AwsContext
 from fuelflow.commands.common import (
     env_option,
@@ -23,7 +23,10 @@ from fuelflow.commands.common import (
 )
 from fuelflow.config import Environment
 from fuelflow.confirm import require_confirmation
+from fuelflow.errors import InputError
 from fuelflow.output import Ui
+from fuelflow.tf import ops
+from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, find_terraform
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,9 +42,9 @@ terraform/ in .fuelflow/tf/<env>-<target>/ (gitignored), so the emulator overrid
 
 def plugin_dir_option(f: F) -> F:
     return click.option(
-        "--plugin-dir", envvar=terraform.PLUGIN_DIR_ENV, default=None, metavar="DIR",
+        "--plugin-dir", envvar=PLUGIN_DIR_ENV, default=None, metavar="DIR",
         help="Terraform provider mirror (filesystem_mirror layout, e.g. registry.terraform.io/hashicorp/aws/...). "
-             f"Default: ${terraform.PLUGIN_DIR_ENV}, else a mirror found in a well-known place "
+             f"Default: ${PLUGIN_DIR_ENV}, else a mirror found in a well-known place "
              "(~/.terraform.d/plugins, ...), else the registry.",
     )(f)
 
@@ -63,7 +66,7 @@ def _opened(ctx: click.Context, env: str, target: str, profile: str | None, regi
             endpoint_url: str | None, ui: Ui) -> Iterator[tuple[Environment, AwsContext]]:
     """Load the environment and open the target; the embedded emulator lives as long as the command."""
     environment = load_env(ctx, env)
-    terraform.find_terraform()  # a missing binary is exit 2 before an emulator is started
+    find_terraform()  # a missing binary is exit 2 before an emulator is started
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
     try:
         yield environment, aws
@@ -102,9 +105,9 @@ def bootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | None
     """
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_bootstrap(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+        result = ops.tf_bootstrap(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
     _took(ui, "bootstrap", start)
-    terraform.show_mapping(ui, f"Terraform state backend of {env}" + ("" if result["changed"] else " (no changes)"),
+    show_mapping(ui, f"Terraform state backend of {env}" + ("" if result["changed"] else " (no changes)"),
                    result)
 
 
@@ -124,10 +127,10 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
     require_confirmation(ui, yes, "unbootstrap")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_unbootstrap(environment, aws, _project_dir(ctx), ui, force=force,
+        result = ops.tf_unbootstrap(environment, aws, _project_dir(ctx), ui, force=force,
                                           auto_approve=yes, plugin_dir=plugin_dir)
     _took(ui, "unbootstrap", start)
-    terraform.show_mapping(ui, f"Terraform state backend of {env}", result)
+    show_mapping(ui, f"Terraform state backend of {env}", result)
 
 
 @tf_group.command("plan")
@@ -139,7 +142,7 @@ def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, reg
     """Show what apply (or destroy) would change. Changes nothing."""
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_plan(environment, aws, _project_dir(ctx), ui, destroy=destroy, plugin_dir=plugin_dir)
+        result = ops.tf_plan(environment, aws, _project_dir(ctx), ui, destroy=destroy, plugin_dir=plugin_dir)
     _took(ui, "plan", start)
     if ui.output == "json":
         ui.json(result)
@@ -163,9 +166,9 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
     require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        outputs = terraform.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
+        outputs = ops.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
     _took(ui, "apply", start)
-    terraform.show_mapping(ui, f"Terraform outputs of {env}", outputs)
+    show_mapping(ui, f"Terraform outputs of {env}", outputs)
 
 
 @tf_group.command("destroy")
@@ -187,7 +190,7 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
                                    "destroy")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, force=force,
+        result = ops.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, force=force,
                                       confirm_name=confirm_name, plugin_dir=plugin_dir)
     _took(ui, "destroy", start)
     if ui.output == "json":
@@ -204,8 +207,8 @@ def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Print the root module's outputs (sensitive values are never shown)."""
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        outputs = terraform.tf_outputs(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
-    terraform.show_mapping(ui, f"Terraform outputs of {env}", outputs)
+        outputs = ops.tf_outputs(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+    show_mapping(ui, f"Terraform outputs of {env}", outputs)
 
 
 @tf_group.command("status")
@@ -215,8 +218,41 @@ def status_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Where the state lives and what it tracks (read from the bucket; runs no terraform command)."""
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        result = terraform.tf_status(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
-    terraform.show_mapping(ui, f"Terraform state of {env}", result)
+        result = ops.tf_status(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
+    show_mapping(ui, f"Terraform state of {env}", result)
+
+
+# ------------------------------------------------------------------------------------ printing
+
+
+def show_mapping(ui: Ui, title: str, data: dict[str, Any]) -> None:
+    """A name/value table on a terminal, plain lines when piped, the mapping itself with --output json."""
+    if ui.output == "json":
+        ui.json(data)
+        return
+    ui.table(title, ["name", "value"], [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in data.items()])
+
+
+def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
+                       yes: bool = False, force: bool = False, confirm_name: str | None = None,
+                       plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> None:
+    """`deploy|destroy|status|outputs --engine terraform`: carry the action out and print its result."""
+    where: dict[str, Any] = {"plugin_dir": plugin_dir, "work_dir": work_dir}
+    if action == "deploy":
+        show_mapping(ui, f"{env.name} outputs", ops.tf_deploy(env, aws_ctx, project_dir, ui, yes, **where))
+    elif action == "destroy":
+        result = ops.tf_destroy(env, aws_ctx, project_dir, ui, yes, force=force, confirm_name=confirm_name, **where)
+        if ui.output == "json":
+            ui.json({"ok": True, **result})
+            return
+        ui.info(f"{env.name}: destroyed {len(result['destroyed'])} resources"
+                + (f"; kept (not empty): {', '.join(result['retained'])}" if result["retained"] else ""))
+    elif action == "status":
+        show_mapping(ui, f"{env.name} Terraform state", ops.tf_status(env, aws_ctx, project_dir, ui, **where))
+    elif action == "outputs":
+        show_mapping(ui, f"{env.name} outputs", ops.tf_outputs(env, aws_ctx, project_dir, ui, **where))
+    else:
+        raise InputError(f"--engine terraform has no {action!r} command", "use fuelflow tf --help")
 
 
 COMMANDS = [tf_group]

@@ -9,7 +9,8 @@ import click
 from fuelflow.commands.common import project_dir_of
 from fuelflow.errors import ExitCode, FuelflowError
 from fuelflow.output import Ui
-from fuelflow.validate import CHECKS, GROUPS, PLUGIN_DIR_ENV, CheckResult, Report, run_validate
+from fuelflow.tf.toolchain import PLUGIN_DIR_ENV
+from fuelflow.validate import CHECKS, GROUPS, CheckResult, Report, run_validate
 
 MAX_PROBLEM_LINES = 3
 CHECK_NAMES = ", ".join((*CHECKS, *GROUPS))

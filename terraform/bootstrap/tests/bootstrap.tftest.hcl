@@ -55,7 +55,7 @@ run "rejects_unknown_environment" {
   command = plan
 
   variables {
-    environment = "stage"
+    environment = "stage-"
   }
 
   expect_failures = [var.environment]

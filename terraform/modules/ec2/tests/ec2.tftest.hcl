@@ -281,3 +281,13 @@ run "rejects_duplicate_ssh_cidrs" {
 
   expect_failures = [var.admin_ssh_cidrs]
 }
+
+run "rejects_instance_type_outside_the_contract" {
+  command = plan
+
+  variables {
+    instance_type = "t4g.small"
+  }
+
+  expect_failures = [var.instance_type]
+}

@@ -139,7 +139,7 @@ run "rejects_unknown_environment" {
   command = plan
 
   variables {
-    environment = "qa"
+    environment = "qa-"
   }
 
   expect_failures = [var.environment]

@@ -209,7 +209,7 @@ run "rejects_unknown_environment" {
   command = plan
 
   variables {
-    environment = "production"
+    environment = "prod--1"
   }
 
   expect_failures = [var.environment]
@@ -303,4 +303,24 @@ run "rejects_unsupported_log_retention" {
   }
 
   expect_failures = [var.log_retention_days]
+}
+
+run "rejects_malformed_instance_class" {
+  command = plan
+
+  variables {
+    instance_class = "t3.micro"
+  }
+
+  expect_failures = [var.instance_class]
+}
+
+run "rejects_allocated_storage_below_20" {
+  command = plan
+
+  variables {
+    allocated_storage = 10
+  }
+
+  expect_failures = [var.allocated_storage]
 }

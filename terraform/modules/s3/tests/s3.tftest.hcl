@@ -160,7 +160,7 @@ run "rejects_unknown_environment" {
   command = plan
 
   variables {
-    environment = "test"
+    environment = "Test"
   }
 
   expect_failures = [var.environment]

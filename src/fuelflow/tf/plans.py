@@ -1,0 +1,74 @@
+"""Terraform's JSON (`terraform show -json`, `terraform output -json`) reduced to what fuelflow shows and
+guards: the changes per action, what a change touches, data it would lose, outputs without secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# Resources whose replacement or deletion loses data: a plan that does so is called out.
+STATEFUL_TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_s3_bucket", "aws_dynamodb_table",
+                  "aws_ebs_volume", "aws_secretsmanager_secret")
+
+
+def _changes(plan: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed":
+            continue
+        actions = change.get("change", {}).get("actions", [])
+        if "create" in actions and "delete" in actions:
+            yield "replace", change
+        elif actions in (["create"], ["update"], ["delete"]):
+            yield actions[0], change
+
+
+def plan_summary(plan: dict[str, Any]) -> dict[str, list[str]]:
+    """`terraform show -json <plan>` reduced to the addresses per action: create, update, replace, delete."""
+    summary: dict[str, list[str]] = {"create": [], "update": [], "replace": [], "delete": []}
+    for kind, change in _changes(plan):
+        summary[kind].append(change["address"])
+    return summary
+
+
+def _any_true(value: Any) -> bool:
+    """`after_unknown` marks unknown values with true, nested like the value itself."""
+    if isinstance(value, dict):
+        return any(_any_true(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_any_true(v) for v in value)
+    return value is True
+
+
+def plan_details(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per changed resource: its action and which attributes change (what forces a replacement)."""
+    details = []
+    for kind, change in _changes(plan):
+        body = change.get("change", {})
+        before, after = body.get("before") or {}, body.get("after") or {}
+        unknown = body.get("after_unknown") or {}
+        changed = sorted(k for k in set(before) | set(after) | set(unknown)
+                         if before.get(k) != after.get(k) or _any_true(unknown.get(k)))
+        details.append({"address": change["address"], "type": change.get("type"), "action": kind,
+                        "attributes": changed if kind in ("update", "replace") else [],
+                        "replace_paths": body.get("replace_paths", [])})
+    return details
+
+
+def data_loss(plan: dict[str, Any]) -> list[str]:
+    """Stateful resources (databases, buckets, tables...) a plan replaces or deletes: "replace <address>"."""
+    return [f"{kind} {change['address']}" for kind, change in _changes(plan)
+            if kind in ("replace", "delete") and change.get("type") in STATEFUL_TYPES]
+
+
+def state_resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Managed resources of `terraform show -json` state values, child modules included."""
+    for resource in module.get("resources", []):
+        if resource.get("mode") == "managed":
+            yield resource
+    for child in module.get("child_modules", []):
+        yield from state_resources(child)
+
+
+def redact_outputs(raw: dict[str, Any]) -> dict[str, Any]:
+    """`terraform output -json` to {name: value}, sensitive values replaced (never printed)."""
+    return {name: "(sensitive)" if o.get("sensitive") else o.get("value") for name, o in raw.items()}
