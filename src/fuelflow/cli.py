@@ -50,10 +50,16 @@ def local_cmd(port: int) -> None:
     Point other commands at it with --endpoint-url, and the AWS CLI with
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
     """
+    from fuelflow import moto_fixes
     from fuelflow.emulator import Emulator, free_port
 
     emu = Emulator(port=port or free_port()).start()
     url = emu.endpoint_url
+    problem = moto_fixes.version_problem()
+    click.echo(f"moto {moto_fixes.moto_version()}" + (f": {problem}" if problem else " (the version the fixes "
+               "were written against)"))
+    for report in moto_fixes.reports():
+        click.echo(f"  {report.line()}", err=report.status == "failed")
     click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
     click.echo(f"  fuelflow deploy --endpoint-url {url}")
     click.echo(f"  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
