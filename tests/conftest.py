@@ -1,7 +1,14 @@
-"""Shared fixtures: the project root and one embedded emulator per test process."""
+"""Shared fixtures: the project root, one embedded emulator per test process, a plain moto server.
+
+Markers say what a test costs (pyproject.toml): `emulator` starts an emulator (directly or through the CLI),
+`terraform` runs terraform with the hashicorp/aws provider, `checkov` runs checkov; a pure unit test has none.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +16,12 @@ from typing import Any
 import pytest
 
 from fuelflow.aws import AwsContext, Target, connect
-from fuelflow.emulator import Emulator
+from fuelflow.emulator import Emulator, free_port, wait_until_reachable
+from require_tools import (  # noqa: F401 - the FUELFLOW_REQUIRE hooks, registered by importing them here
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_makereport,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,6 +37,22 @@ def emulator() -> Iterator[Emulator]:
     """One moto server on 127.0.0.1 for the whole test process."""
     with Emulator() as emu:
         yield emu
+
+
+@pytest.fixture(scope="session")
+def plain_moto() -> Iterator[str]:
+    """A moto server without fuelflow's fixes (they patch this process, so it runs in its own): its URL."""
+    port = free_port()
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_reachable(url, timeout=60)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture

@@ -55,15 +55,20 @@ def local_cmd(port: int) -> None:
 
     emu = Emulator(port=port or free_port()).start()
     url = emu.endpoint_url
-    problem = moto_fixes.version_problem()
-    click.echo(f"moto {moto_fixes.moto_version()}" + (f": {problem}" if problem else " (the version the fixes "
-               "were written against)"))
-    for report in moto_fixes.reports():
-        click.echo(f"  {report.line()}", err=report.status == "failed")
     click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
     click.echo(f"  fuelflow deploy --endpoint-url {url}")
     click.echo(f"  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
                f"aws --endpoint-url {url} cloudformation list-stacks")
+    problem = moto_fixes.version_problem()
+    click.echo(f"moto {moto_fixes.moto_version()}, fidelity fixes (what moto lacks for this architecture):"
+               if not problem else f"warning: {problem}")
+    for report in moto_fixes.reports():
+        click.echo(f"  {report.line()}")
+    failed = moto_fixes.failed_fixes()
+    if failed:
+        click.echo(f"warning: {len(failed)} fixes failed: what they fix is not true on this emulator, and audit "
+                   f"controls {', '.join(sorted(moto_fixes.unchecked_controls())) or '(none)'} are not checked",
+                   err=True)
     try:
         while True:
             time.sleep(3600)
