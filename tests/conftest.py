@@ -32,6 +32,25 @@ def project_dir() -> Path:
     return ROOT
 
 
+EMULATOR_FIXTURES = frozenset({"emulator", "fresh_emulator", "aws", "plain_moto"})
+
+
+@pytest.fixture(autouse=True)
+def _emulator_tests_say_so(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts an emulator (a fixture, or the CLI without --endpoint-url) must be marked `emulator`:
+    the marker is what `-m "not emulator"` trusts to leave only fast tests."""
+    if request.node.get_closest_marker("emulator") is not None:
+        return
+    used = sorted(EMULATOR_FIXTURES & set(request.fixturenames))
+    if used:
+        pytest.fail(f"{request.node.nodeid} uses {', '.join(used)} but is not marked emulator", pytrace=False)
+
+    def refuse(self: Emulator) -> Emulator:
+        pytest.fail(f"{request.node.nodeid} starts an emulator but is not marked emulator", pytrace=False)
+
+    monkeypatch.setattr(Emulator, "start", refuse)
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """One moto server on 127.0.0.1 for the whole test process."""

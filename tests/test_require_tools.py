@@ -88,3 +88,12 @@ def test_only_the_named_tools_are_required(tmp_path: Path) -> None:
 def test_an_unknown_tool_stops_the_run(tmp_path: Path, require: str) -> None:
     code, _, output = run_sample(tmp_path, require)
     assert code != 0 and "unknown tool(s) docker" in output
+
+
+def test_ci_is_strict_lints_on_its_own_and_runs_the_readme_command() -> None:
+    ci = (TESTS.parent / ".ci" / "run").read_text().splitlines()
+    assert "export FUELFLOW_REQUIRE=terraform,provider,checkov" in ci
+    readme = "bash scripts/bootstrap.sh --test && .venv/bin/python -m pytest"
+    assert ci[-1] == readme and readme in (TESTS.parent / "README.md").read_text()
+    lint = [i for i, line in enumerate(ci) if line.startswith(".venv/bin/python -m ruff check")]
+    assert lint and ".venv/bin/python -m mypy" in ci and lint[0] < ci.index(readme)
