@@ -74,3 +74,15 @@ def test_commands_warn_about_failed_fixes_and_their_controls(capsys: pytest.Capt
     assert "moto 9 is installed" in err
     assert "fix  6 failed" in err and "AttributeError: gone" in err and "FF-S3-001 are not checked" in err
     assert "fix  1" not in err
+
+
+def test_a_fix_checks_what_it_calls_later_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fix 6 calls S3's put_bucket_versioning at deploy time: gone, it fails at start-up, not mid-deploy."""
+    from moto.s3.models import FakeBucket, S3Backend
+
+    monkeypatch.delattr(S3Backend, "put_bucket_versioning")
+    before = FakeBucket.create_from_cloudformation_json
+    report = moto_fixes.run_fix(next(f for f in moto_fixes.FIXES if f.number == 6))
+    assert report.status == "failed" and "S3Backend has no put_bucket_versioning" in report.detail
+    assert FakeBucket.create_from_cloudformation_json == before
+    assert set(moto_fixes.unchecked_controls([report])) == {"FF-S3-001", "FF-S3-003", "FF-S3-005", "FF-S3-006"}

@@ -125,6 +125,13 @@ def _bool(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
+def _require(owner: Any, *names: str) -> None:
+    """Check, before a fix patches anything, that moto still has what the fix calls later (at deploy time)."""
+    missing = [n for n in names if not hasattr(owner, n)]
+    if missing:
+        raise AttributeError(f"{owner.__module__}.{owner.__name__} has no {', '.join(missing)}")
+
+
 def moto_version() -> str:
     import moto
 
@@ -270,12 +277,15 @@ def _fix_primary_nic_delete_on_termination() -> None:
 
 
 def _fix_network_deletes() -> None:
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.internet_gateways import InternetGateway
     from moto.ec2.models.route_tables import Route, RouteTable
     from moto.ec2.models.subnets import SubnetRouteTableAssociation
     from moto.ec2.models.vpcs import VPCEndPoint
     from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    _require(EC2Backend, "get_route_table", "delete_route", "delete_route_table", "detach_internet_gateway",
+             "delete_internet_gateway", "delete_vpc_endpoints")
 
     def ec2(account_id: str, region_name: str) -> Any:
         return ec2_backends[account_id][region_name]
@@ -400,8 +410,12 @@ def _apply_bucket_properties(backend: Any, bucket: Any, props: dict[str, Any], *
 
 
 def _fix_bucket_properties() -> None:
-    from moto.s3.models import FakeBucket, s3_backends
+    from moto.s3.models import FakeBucket, S3Backend, s3_backends
     from moto.utilities.utils import get_partition
+
+    _require(S3Backend, "put_bucket_versioning", "put_public_access_block", "put_bucket_ownership_controls",
+             "delete_bucket_ownership_controls", "put_bucket_lifecycle", "delete_bucket_lifecycle",
+             "put_bucket_logging")
 
     original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     original_update = FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -471,8 +485,10 @@ def _fix_bucket_policy_model() -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
     from moto.s3.exceptions import MissingBucket
-    from moto.s3.models import s3_backends
+    from moto.s3.models import S3Backend, s3_backends
     from moto.utilities.utils import get_partition
+
+    _require(S3Backend, "put_bucket_policy", "delete_bucket_policy")
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
@@ -588,8 +604,11 @@ def _tag_spec(specs: Any, resource_type: str) -> dict[str, str]:
 def _fix_launch_template_instances() -> None:
     import inspect
 
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.instances import Instance, MetadataOptions
+
+    _require(EC2Backend, "_get_template_from_args", "get_security_group_from_id", "describe_volumes",
+             "associate_iam_instance_profile")
 
     original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     if "LaunchTemplate" in inspect.getsource(original):
@@ -646,8 +665,10 @@ def _fix_launch_template_instances() -> None:
 
 
 def _fix_security_group_egress() -> None:
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.security_groups import SecurityGroup
+
+    _require(EC2Backend, "authorize_security_group_egress")
 
     original = SecurityGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -681,8 +702,10 @@ def _fix_security_group_egress() -> None:
 
 
 def _fix_role_managed_policies() -> None:
-    from moto.iam.models import Role, iam_backends
+    from moto.iam.models import IAMBackend, Role, iam_backends
     from moto.utilities.utils import get_partition
+
+    _require(IAMBackend, "attach_role_policy", "detach_role_policy")
 
     original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     original_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -752,8 +775,10 @@ def _metric_data_queries(metrics: list[Any]) -> list[Any]:
 def _fix_alarm_model() -> None:
     from moto.cloudformation import parsing
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
     from moto.core.common_models import CloudFormationModel
+
+    _require(CloudWatchBackend, "put_metric_alarm", "delete_alarms")
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
@@ -840,8 +865,7 @@ def _fix_run_instances_from_launch_template() -> None:
     from moto.ec2.models.instances import InstanceBackend
 
     original = InstanceBackend.run_instances
-    for needed in ("_get_template_from_args", "associate_iam_instance_profile"):
-        getattr(EC2Backend, needed)  # AttributeError (the fix failed) before anything is patched
+    _require(EC2Backend, "_get_template_from_args", "associate_iam_instance_profile")
 
     def run_instances(self: Any, image_id: str, count: int, user_data: Any, security_group_names: list[str],
                       **kwargs: Any) -> Any:
