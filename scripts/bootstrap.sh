@@ -25,17 +25,44 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv" >&2
   "$python" -m venv .venv
 fi
-if [ "$want_test" = 1 ]; then
-  .venv/bin/pip install "${quiet[@]}" -e '.[test]'
-else
-  .venv/bin/pip install "${quiet[@]}" -e .
+# constraints.txt pins what the tests ran with (moto above all: fuelflow.moto_fixes patches its internals).
+# A stamp of the inputs makes a second run skip pip entirely.
+extras=$([ "$want_test" = 1 ] && echo '.[test]' || echo '.')
+stamp=".venv/.fuelflow-bootstrap"
+want_stamp="$extras $(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ] || [ ! -x .venv/bin/fuelflow ]; then
+  .venv/bin/pip install "${quiet[@]}" -c constraints.txt -e "$extras"
+  echo "$want_stamp" > "$stamp"
 fi
 
+missing=()
 if [ "$want_test" = 1 ]; then
   if [ ! -x .venv-checkov/bin/checkov ]; then
     echo "bootstrap: creating .venv-checkov (checkov, in its own environment)" >&2
     "$python" -m venv .venv-checkov
-    .venv-checkov/bin/pip install "${quiet[@]}" 'checkov>=3.2,<4'
+    .venv-checkov/bin/pip install "${quiet[@]}" 'checkov>=3.2,<4' \
+      || missing+=("checkov: pip could not install it into .venv-checkov (see pip's error above)")
   fi
+  # Terraform and its hashicorp/aws provider come from HashiCorp, not from a package registry: say so.
+  if ! command -v "${FUELFLOW_TERRAFORM:-terraform}" >/dev/null 2>&1; then
+    missing+=("terraform: not on PATH; install it from https://developer.hashicorp.com/terraform/install")
+  fi
+  provider=$(.venv/bin/python - <<'PY' 2>/dev/null || echo "could not check (fuelflow's terraform module moved?)"
+try:
+    from fuelflow import terraform as tf
+except ImportError:
+    from fuelflow import tf  # type: ignore[no-redef]
+if tf.resolve_plugin_dir(None) is None:
+    print(f"no filesystem mirror holding {tf.AWS_PROVIDER}: set {tf.PLUGIN_DIR_ENV} "
+          f"(looked in {', '.join(map(str, tf.plugin_dir_candidates()))})")
+PY
+)
+  [ -n "$provider" ] && missing+=("provider: $provider")
+fi
+for what in "${missing[@]}"; do
+  echo "bootstrap: NOT INSTALLED: $what" >&2
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: tests that need these skip (under FUELFLOW_REQUIRE, as in .ci/run, they fail)" >&2
 fi
 echo "bootstrap: ready ($(.venv/bin/fuelflow --version))" >&2

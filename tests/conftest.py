@@ -1,7 +1,14 @@
-"""Shared fixtures: the project root and one embedded emulator per test process."""
+"""Shared fixtures: the project root, one embedded emulator per test process, a plain moto server.
+
+Markers say what a test costs (pyproject.toml): `emulator` starts an emulator (directly or through the CLI),
+`terraform` runs terraform with the hashicorp/aws provider, `checkov` runs checkov; a pure unit test has none.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,9 +16,14 @@ from typing import Any
 import pytest
 
 from fuelflow.aws import AwsContext, Target, connect
-from fuelflow.emulator import Emulator
+from fuelflow.emulator import Emulator, free_port, wait_until_reachable
 from fuelflow.errors import InputError
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, Toolchain
+from require_tools import (  # noqa: F401 - the FUELFLOW_REQUIRE hooks, registered by importing them here
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_makereport,
+)
 from tf_workspace import TfRoot, Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,11 +35,46 @@ def project_dir() -> Path:
     return ROOT
 
 
+EMULATOR_FIXTURES = frozenset({"emulator", "fresh_emulator", "aws", "plain_moto"})
+
+
+@pytest.fixture(autouse=True)
+def _emulator_tests_say_so(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts an emulator (a fixture, or the CLI without --endpoint-url) must be marked `emulator`:
+    the marker is what `-m "not emulator"` trusts to leave only fast tests."""
+    if request.node.get_closest_marker("emulator") is not None:
+        return
+    used = sorted(EMULATOR_FIXTURES & set(request.fixturenames))
+    if used:
+        pytest.fail(f"{request.node.nodeid} uses {', '.join(used)} but is not marked emulator", pytrace=False)
+
+    def refuse(self: Emulator) -> Emulator:
+        pytest.fail(f"{request.node.nodeid} starts an emulator but is not marked emulator", pytrace=False)
+
+    monkeypatch.setattr(Emulator, "start", refuse)
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """One moto server on 127.0.0.1 for the whole test process."""
     with Emulator() as emu:
         yield emu
+
+
+@pytest.fixture(scope="session")
+def plain_moto() -> Iterator[str]:
+    """A moto server without fuelflow's fixes (they patch this process, so it runs in its own): its URL."""
+    port = free_port()
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_reachable(url, timeout=60)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture

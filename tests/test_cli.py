@@ -14,7 +14,7 @@ import boto3
 import click
 import pytest
 
-from fuelflow import cli
+from fuelflow import cli, moto_fixes
 from fuelflow.cli import main
 from fuelflow.emulator import Emulator, free_port
 from fuelflow.errors import ExitCode
@@ -46,6 +46,7 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     (lambda t: t.replace("vpc_cidr: 10.10.0.0/16", "vpc_cidr: 10.10.0.0/99"), "not a valid IPv4 CIDR"),
     (lambda t: t.replace("network:", "network: [", 1), "malformed YAML"),
 ])
+@pytest.mark.emulator
 def test_bad_environment_file_changes_nothing(project_copy: Path, emulator: Emulator, edit: object, needle: str,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     before = stacks_in(emulator)
@@ -67,6 +68,19 @@ def test_bad_environment_file_changes_nothing(project_copy: Path, emulator: Emul
 def test_bad_arguments(project_copy: Path, argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-C", str(project_copy), *argv]) == 2
     assert needle in one_line_error(capsys)
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("command", [["deploy", "--yes"], ["deploy", "--engine", "terraform", "--yes"], ["audit"]])
+def test_an_emulator_that_is_not_fuelflow_local_is_refused_before_any_change(
+        project_copy: Path, plain_moto: str, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain moto server (or LocalStack) lacks the fixes: the deploy would fail half-way, so it is refused."""
+    cfn = boto3.client("cloudformation", endpoint_url=plain_moto, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    assert main(["-C", str(project_copy), *command, "--endpoint-url", plain_moto]) == 2
+    line = one_line_error(capsys)
+    assert "is not `fuelflow local`" in line and "lacks the emulator fixes" in line and "run `fuelflow local`" in line
+    assert cfn.describe_stacks()["Stacks"] == []
 
 
 def test_missing_template(project_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,6 +111,7 @@ def test_help_explains_targets_and_exit_codes(capsys: pytest.CaptureFixture[str]
     assert "--replace-failed" in out and "--target" in out
 
 
+@pytest.mark.emulator
 def test_local_serves_an_emulator_other_commands_share(project_dir: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "fuelflow.cli", "local", "--port", str(port)],
@@ -106,6 +121,8 @@ def test_local_serves_an_emulator_other_commands_share(project_dir: Path) -> Non
         first = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
         url = f"http://127.0.0.1:{port}"
+        head = [proc.stdout.readline() for _ in range(2 + 1 + len(moto_fixes.FIXES))]  # how-to, moto, fixes
+        assert head[2].startswith("moto ") and sum(" applied " in line for line in head) == len(moto_fixes.FIXES)
         deadline = time.monotonic() + 30
         plan = None
         while time.monotonic() < deadline:

@@ -1,4 +1,4 @@
-"""The emulator's fidelity fixes (src/fuelflow/moto_fixes.py, fixes 6-13): after a CloudFormation deploy on the
+"""The emulator's fidelity fixes (src/fuelflow/moto_fixes.py): after a CloudFormation deploy on the
 embedded emulator, what the templates declare reads back through the ordinary boto3 APIs as AWS shows it.
 
 Each test creates a small stack through `create_stack` with a template that uses the property, then reads the
@@ -21,7 +21,7 @@ import pytest
 
 from fuelflow import moto_fixes
 from fuelflow.cli import main
-from fuelflow.emulator import Emulator, skipped_resource_types
+from fuelflow.emulator import Emulator, emulator_status, skipped_resource_types
 
 pytestmark = pytest.mark.emulator
 
@@ -88,7 +88,7 @@ def tls_only(bucket_ref: str) -> dict[str, Any]:
 # ============================================================================================ the fixes
 
 
-def test_apply_is_idempotent_and_lists_every_fix() -> None:
+def test_apply_is_idempotent_and_reports_every_fix() -> None:
     from moto.ec2.models.instances import Instance
     from moto.s3.models import FakeBucket
 
@@ -96,7 +96,14 @@ def test_apply_is_idempotent_and_lists_every_fix() -> None:
     wrapped = (FakeBucket.create_from_cloudformation_json, Instance.create_from_cloudformation_json)
     assert moto_fixes.apply() == first  # applied once: a second call wraps nothing again
     assert (FakeBucket.create_from_cloudformation_json, Instance.create_from_cloudformation_json) == wrapped
-    assert first and len(set(first)) == len(first)
+    assert [r.name for r in first] == [f.name for f in moto_fixes.FIXES]
+    assert {r.status for r in first} <= {"applied", "not_needed"}  # none failed on the pinned moto
+
+
+def test_the_emulator_says_it_is_fuelflows(fresh_emulator: Emulator) -> None:
+    status = emulator_status(fresh_emulator.endpoint_url)
+    assert status is not None and status["moto"] == moto_fixes.moto_version()
+    assert [f["status"] for f in status["fixes"]] == [r.status for r in moto_fixes.reports()]
 
 
 # ============================================================================================ S3
@@ -278,6 +285,30 @@ def test_instance_launches_from_its_launch_template(client: Callable[[str], Any]
     assert (volume["Encrypted"], volume["VolumeType"], volume["Size"]) == (True, "gp3", 25)
     assert inst["BlockDeviceMappings"][0]["Ebs"]["DeleteOnTermination"] is True
     assert {t["Key"]: t["Value"] for t in volume["Tags"]}["Name"] == "root"
+
+
+def test_run_instances_takes_the_launch_template_profile(client: Callable[[str], Any]) -> None:
+    """Fix 14, the API path Terraform uses: the instance gets the template's IMDSv2 setting and instance profile."""
+    ec2 = client("ec2")
+    by_name = unique("fix-profile-n")
+    client("iam").create_instance_profile(InstanceProfileName=by_name)
+    arn = client("iam").create_instance_profile(InstanceProfileName=unique("fix-profile-a"))["InstanceProfile"]["Arn"]
+    for profile in ({"Arn": arn}, {"Name": by_name}):
+        template = ec2.create_launch_template(LaunchTemplateName=unique("fix-lt"), LaunchTemplateData={
+            "ImageId": AMI, "IamInstanceProfile": profile, "MetadataOptions": {"HttpTokens": "required"}},
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        launched = ec2.run_instances(MinCount=2, MaxCount=2, LaunchTemplate={"LaunchTemplateId": template})
+        ids = [i["InstanceId"] for i in launched["Instances"]]
+        for inst in (i for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]):
+            assert inst["MetadataOptions"]["HttpTokens"] == "required"
+            assert inst["IamInstanceProfile"]["Arn"].endswith(f"/{by_name}") if "Name" in profile \
+                else inst["IamInstanceProfile"]["Arn"] == arn
+    # a profile given to RunInstances wins over the template's, as on EC2
+    other = client("iam").create_instance_profile(InstanceProfileName=unique("fix-profile-o"))["InstanceProfile"]
+    launched = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template},
+                                 IamInstanceProfile={"Arn": other["Arn"]})
+    inst = ec2.describe_instances(InstanceIds=[launched["Instances"][0]["InstanceId"]])["Reservations"][0]
+    assert inst["Instances"][0]["IamInstanceProfile"]["Arn"] == other["Arn"]
 
 
 def test_instance_security_group_ids_without_a_template(client: Callable[[str], Any]) -> None:

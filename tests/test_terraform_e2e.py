@@ -220,6 +220,16 @@ def test_launch_template_requires_imdsv2_and_encrypts(lab: Lab, deployed: dict[s
     assert data["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == lab.env.ec2.root_volume_size
 
 
+def test_instances_run_with_the_launch_template_profile(lab: Lab, deployed: dict[str, Any]) -> None:
+    """As on EC2 (and as the CloudFormation path does): RunInstances takes the template's instance profile."""
+    reservations = lab.client("ec2").describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+    instances = [i for r in reservations for i in r["Instances"]]
+    assert instances
+    assert {i.get("IamInstanceProfile", {}).get("Arn") for i in instances} == {deployed["ec2_instance_profile_arn"]}
+    assert {i["MetadataOptions"]["HttpTokens"] for i in instances} == {"required"}
+
+
 def test_security_group_rules(lab: Lab, deployed: dict[str, Any]) -> None:
     ec2 = lab.client("ec2")
 

@@ -14,8 +14,10 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from fuelflow.emulator import LOCAL_CREDENTIALS, Emulator, is_reachable
+from fuelflow import moto_fixes
+from fuelflow.emulator import LOCAL_CREDENTIALS, STATUS_PATH, Emulator, emulator_status, is_reachable
 from fuelflow.errors import InputError
+from fuelflow.moto_fixes import FixReport
 
 TargetKind = Literal["local", "aws"]
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=10, read_timeout=60)
@@ -40,6 +42,8 @@ class AwsContext:
     endpoint_url: str | None
     target: Target
     emulator: Emulator | None = None
+    fix_reports: list[FixReport] = field(default_factory=list)  # the emulator's fidelity fixes (local only)
+    moto_problem: str | None = None  # the emulator's moto is not the one the fixes were written against
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
@@ -92,8 +96,12 @@ def connect(target: Target, default_region: str) -> AwsContext:
         elif not is_reachable(endpoint):
             raise InputError(f"no emulator answers at {endpoint}",
                              "start one with `fuelflow local` or drop --endpoint-url to use the embedded one")
+        if emulator is not None:
+            reports, problem = moto_fixes.reports(), moto_fixes.version_problem()
+        else:
+            reports, problem = _foreign_check(endpoint)
         session = boto3.Session(region_name=region, **LOCAL_CREDENTIALS)
-        return AwsContext(session, region, endpoint, target, emulator)
+        return AwsContext(session, region, endpoint, target, emulator, reports, problem)
 
     if target.kind != "aws":
         raise InputError(f"unknown target {target.kind!r}", "use --target local or --target aws")
@@ -108,3 +116,23 @@ def connect(target: Target, default_region: str) -> AwsContext:
     if target.endpoint_url and not is_reachable(target.endpoint_url):
         raise InputError(f"nothing answers at {target.endpoint_url}", "check --endpoint-url")
     return AwsContext(session, region, target.endpoint_url, target)
+
+
+def _foreign_check(endpoint: str) -> tuple[list[FixReport], str | None]:
+    """The fix report of the `fuelflow local` at `endpoint`; InputError (exit 2, before any change) for another
+    emulator: a plain moto server or LocalStack lacks the fixes, and a deploy would fail half-way through."""
+    status = emulator_status(endpoint)
+    if status is None:
+        raise InputError(
+            f"{endpoint} answers, but it is not `fuelflow local` (no {STATUS_PATH}): a plain moto server or "
+            "LocalStack lacks the emulator fixes this architecture needs (change sets that publish exports, "
+            "S3 bucket policies and settings, CloudWatch alarms, instances from launch templates, ...)",
+            "run `fuelflow local` and pass its URL to --endpoint-url, or drop --endpoint-url to use the embedded "
+            "emulator")
+    reports = [FixReport(int(r["number"]), str(r["name"]), r["status"], str(r.get("detail", "")),
+                         tuple(r.get("controls", ()))) for r in status.get("fixes", [])]
+    problem = None
+    if status.get("moto") != status.get("tested_moto"):
+        problem = (f"the emulator at {endpoint} runs moto {status.get('moto')}; its fixes were written against "
+                   f"moto {status.get('tested_moto')}")
+    return reports, problem

@@ -51,6 +51,7 @@ def local_cmd(port: int) -> None:
     Point other commands at it with --endpoint-url, and the AWS CLI with
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
     """
+    from fuelflow import moto_fixes
     from fuelflow.emulator import Emulator, free_port
 
     emu = Emulator(port=port or free_port()).start()
@@ -59,6 +60,16 @@ def local_cmd(port: int) -> None:
     click.echo(f"  fuelflow deploy --endpoint-url {url}")
     click.echo(f"  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
                f"aws --endpoint-url {url} cloudformation list-stacks")
+    problem = moto_fixes.version_problem()
+    click.echo(f"moto {moto_fixes.moto_version()}, fidelity fixes (what moto lacks for this architecture):"
+               if not problem else f"warning: {problem}")
+    for report in moto_fixes.reports():
+        click.echo(f"  {report.line()}")
+    failed = moto_fixes.failed_fixes()
+    if failed:
+        click.echo(f"warning: {len(failed)} fixes failed: what they fix is not true on this emulator, and audit "
+                   f"controls {', '.join(sorted(moto_fixes.unchecked_controls())) or '(none)'} are not checked",
+                   err=True)
     try:
         while True:
             time.sleep(3600)

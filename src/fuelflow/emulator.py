@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +24,8 @@ EMULATOR_ENV = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # attaching AWS managed policies fails without it
 }
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+# Only a fuelflow emulator answers here (with its fix report): a plain moto server or LocalStack does not.
+STATUS_PATH = "/_fuelflow/status"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -111,21 +115,29 @@ class Emulator:
         for key, value in EMULATOR_ENV.items():
             os.environ.setdefault(key, value)
         try:
-            from moto.server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
         except ImportError as exc:  # pragma: no cover - moto is a dependency
             raise FuelflowError("the local emulator needs moto[server]", "pip install 'moto[server]'") from exc
         quiet_moto()
         moto_fixes.apply()
         if not self.port:
             self.port = free_port(self.host)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
+        app = _with_status(DomainDispatcherApplication(create_backend_app))
+        # moto's ThreadedMotoServer, plus the status route: built from the same public pieces
+        self._server = make_server(self.host, self.port, app, True, request_handler=MotoRequestHandler)
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="fuelflow-emulator").start()
         wait_until_reachable(self.endpoint_url, timeout=30)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
 
     def reset(self) -> None:
@@ -140,6 +152,37 @@ class Emulator:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def status_document() -> dict[str, Any]:
+    """What STATUS_PATH answers: this is fuelflow's emulator, its moto, and how each fix went."""
+    from fuelflow import __version__
+
+    return {"fuelflow": __version__, "moto": moto_fixes.moto_version(), "tested_moto": moto_fixes.TESTED_MOTO,
+            "fixes": [r.to_dict() for r in moto_fixes.reports()]}
+
+
+def _with_status(app: Any) -> Any:
+    """Wrap the moto WSGI app so that STATUS_PATH answers with status_document()."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == STATUS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(status_document()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return app(environ, start_response)
+
+    return wsgi
+
+
+def emulator_status(endpoint_url: str, timeout: float = 5.0) -> dict[str, Any] | None:
+    """The status of a fuelflow emulator at `endpoint_url`; None when what answers there is another emulator."""
+    try:
+        with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}{STATUS_PATH}", timeout=timeout) as response:
+            document = json.loads(response.read().decode())
+    except (urllib.error.URLError, OSError, ValueError):  # HTTPError is a URLError: a 404 from moto/LocalStack
+        return None
+    return document if isinstance(document, dict) and "fuelflow" in document else None
 
 
 def is_reachable(endpoint_url: str, timeout: float = 2.0) -> bool:

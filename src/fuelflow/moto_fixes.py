@@ -47,8 +47,9 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     metric-math `Metrics` included; Ref is the alarm name, `Fn::GetAtt Alarm.Arn` its ARN.
 13. `AWS::EC2::SecurityGroup` keeps its SecurityGroupEgress rules: they replace the default allow-all egress
     rule, as in EC2 (moto kept allow-all and dropped the declared rules).
-14. RunInstances with a launch template (the API path Terraform uses) takes the template's MetadataOptions and
-    BlockDeviceMappings, as EC2 does; moto ignored the first and added its own unencrypted /dev/sda1.
+14. RunInstances with a launch template (the API path Terraform uses) takes the template's MetadataOptions,
+    BlockDeviceMappings and IamInstanceProfile, as EC2 does; moto ignored the first and the last and added its
+    own unencrypted /dev/sda1.
 15. DescribeDBParameters reports the parameters a user set with `Source: user` (the provider keeps only those;
     without it every plan shows the parameter group changing).
 16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
@@ -57,6 +58,12 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
+
+Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
+already does it: 2, 5, 8, 10, 12 look before patching) or failed (its patch target moved: the fix patches
+nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
+moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
+moto server: when one of those tests fails, moto does it itself and the fix can go.
 
 Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
 `AWS::SecretsManager::Secret` and `AWS::EC2::SecurityGroupEgress` resources (the templates declare egress
@@ -69,40 +76,115 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-_APPLIED: list[str] = []
-_DONE: list[bool] = []
+# The moto these fixes were written against; constraints.txt pins the same (a test keeps them equal).
+TESTED_MOTO = "5.2.5"
+
+FixStatus = Literal["applied", "not_needed", "failed"]
+
+_REPORTS: list[FixReport] = []
 _MODELS: list[type] = []  # CloudFormation models added here; moto finds them as weakly held subclasses
+
+
+class NotNeeded(Exception):
+    """Raised by a fix, before it patches anything, when the installed moto already does what it adds."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One fix: what it makes moto do, and the audit controls that read what it makes true."""
+
+    number: int
+    name: str
+    apply: Callable[[], None]
+    controls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FixReport:
+    """How a fix went at start-up: applied, not needed (moto does it itself) or failed (moto changed)."""
+
+    number: int
+    name: str
+    status: FixStatus
+    detail: str = ""
+    controls: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        text = f"fix {self.number:>2} {self.status.replace('_', ' '):<10} {self.name}"
+        return text + (f": {self.detail}" if self.detail else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "controls": list(self.controls)}
 
 
 def _bool(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def apply() -> list[str]:
-    """Apply every fix once; return their names (for `fuelflow local` and the tests)."""
-    if _DONE:
-        return list(_APPLIED)
-    _DONE.append(True)  # before the fixes: a fix a later moto makes unnecessary appends no name
-    _fix_change_sets()
-    _fix_parameter_group_ref()
-    _fix_db_instance_properties()
-    _fix_primary_nic_delete_on_termination()
-    _fix_network_deletes()
-    _fix_bucket_properties()
-    _fix_log_delivery_policy()
-    _fix_bucket_policy_model()
-    _fix_tls_requests()
-    _fix_launch_template_instances()
-    _fix_role_managed_policies()
-    _fix_alarm_model()
-    _fix_security_group_egress()
-    _fix_run_instances_from_launch_template()
-    _fix_db_parameter_source()
-    _fix_launch_template_own_tags()
-    _fix_group_rule_description()
-    return list(_APPLIED)
+def _require(owner: Any, *names: str) -> None:
+    """Check, before a fix patches anything, that moto still has what the fix calls later (at deploy time)."""
+    missing = [n for n in names if not hasattr(owner, n)]
+    if missing:
+        raise AttributeError(f"{owner.__module__}.{owner.__name__} has no {', '.join(missing)}")
+
+
+def moto_version() -> str:
+    import moto
+
+    return str(getattr(moto, "__version__", "unknown"))
+
+
+def version_problem() -> str | None:
+    """One line when the installed moto is not the one the fixes were written against (None when it is)."""
+    installed = moto_version()
+    if installed == TESTED_MOTO:
+        return None
+    return (f"moto {installed} is installed but the emulator fixes were written against moto {TESTED_MOTO}: "
+            "check the fix report, or run `bash scripts/bootstrap.sh` (it installs the pinned versions)")
+
+
+def run_fix(fix: Fix) -> FixReport:
+    """Run one fix; a moto whose patch target moved or changed makes it `failed`, never a crash.
+
+    Every fix looks up all it patches before it assigns anything, so a failure leaves moto as it was.
+    """
+    try:
+        fix.apply()
+    except NotNeeded as exc:
+        return FixReport(fix.number, fix.name, "not_needed", str(exc), fix.controls)
+    except Exception as exc:
+        return FixReport(fix.number, fix.name, "failed", f"{type(exc).__name__}: {exc}", fix.controls)
+    return FixReport(fix.number, fix.name, "applied", "", fix.controls)
+
+
+def apply() -> list[FixReport]:
+    """Apply every fix once (they are process-wide); return the report (the same list on later calls)."""
+    if not _REPORTS:
+        _REPORTS.extend(run_fix(fix) for fix in FIXES)
+    return list(_REPORTS)
+
+
+def reports() -> list[FixReport]:
+    """The start-up report, or [] when the fixes were never applied in this process."""
+    return list(_REPORTS)
+
+
+def failed_fixes() -> list[FixReport]:
+    """The fixes that failed in this process: what depends on them is not true on this emulator."""
+    return [r for r in _REPORTS if r.status == "failed"]
+
+
+def unchecked_controls(fix_reports: list[FixReport] | None = None) -> dict[str, str]:
+    """Audit control id -> why it cannot be checked on this emulator (a fix it depends on failed)."""
+    reasons: dict[str, str] = {}
+    for report in (failed_fixes() if fix_reports is None else [r for r in fix_reports if r.status == "failed"]):
+        for control in report.controls:
+            reasons.setdefault(control, f"the emulator fix '{report.name}' failed ({report.detail})")
+    return reasons
 
 
 def _fix_change_sets() -> None:
@@ -132,14 +214,14 @@ def _fix_change_sets() -> None:
 
     Stack.__init__ = stack_init  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
-    _APPLIED.append("change sets see and publish exports")
 
 
 def _fix_parameter_group_ref() -> None:
     from moto.rds.models import DBParameterGroup
 
+    if "physical_resource_id" in DBParameterGroup.__dict__:
+        raise NotNeeded("moto defines its physical resource id")
     DBParameterGroup.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
-    _APPLIED.append("Ref to a DB parameter group yields its name")
 
 
 def _fix_db_instance_properties() -> None:
@@ -176,7 +258,6 @@ def _fix_db_instance_properties() -> None:
 
     DBInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
     DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
-    _APPLIED.append("DB instances keep security groups, managed secret, log exports, monitoring, protection")
 
 
 def _fix_primary_nic_delete_on_termination() -> None:
@@ -193,16 +274,18 @@ def _fix_primary_nic_delete_on_termination() -> None:
             primary.delete_on_termination = True
 
     Instance.prep_nics = prep_nics  # type: ignore[method-assign]
-    _APPLIED.append("an instance's primary network interface is deleted with it")
 
 
 def _fix_network_deletes() -> None:
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.internet_gateways import InternetGateway
     from moto.ec2.models.route_tables import Route, RouteTable
     from moto.ec2.models.subnets import SubnetRouteTableAssociation
     from moto.ec2.models.vpcs import VPCEndPoint
     from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    _require(EC2Backend, "get_route_table", "delete_route", "delete_route_table", "detach_internet_gateway",
+             "delete_internet_gateway", "delete_vpc_endpoints")
 
     def ec2(account_id: str, region_name: str) -> Any:
         return ec2_backends[account_id][region_name]
@@ -235,10 +318,11 @@ def _fix_network_deletes() -> None:
 
         return run
 
-    for model, delete in deletes.items():
-        if "delete" not in model.__dict__:  # a later moto that implements it keeps its own
-            model.delete = idempotent(delete)  # type: ignore[attr-defined]
-    _APPLIED.append("stack deletes remove route tables, routes, gateways and endpoints")
+    missing = {model: delete for model, delete in deletes.items() if "delete" not in model.__dict__}
+    if not missing:
+        raise NotNeeded("moto deletes them itself")
+    for model, delete in missing.items():  # a later moto that implements one keeps its own
+        model.delete = idempotent(delete)  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------------------------ S3
@@ -326,8 +410,12 @@ def _apply_bucket_properties(backend: Any, bucket: Any, props: dict[str, Any], *
 
 
 def _fix_bucket_properties() -> None:
-    from moto.s3.models import FakeBucket, s3_backends
+    from moto.s3.models import FakeBucket, S3Backend, s3_backends
     from moto.utilities.utils import get_partition
+
+    _require(S3Backend, "put_bucket_versioning", "put_public_access_block", "put_bucket_ownership_controls",
+             "delete_bucket_ownership_controls", "put_bucket_lifecycle", "delete_bucket_lifecycle",
+             "put_bucket_logging")
 
     original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     original_update = FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -350,7 +438,6 @@ def _fix_bucket_properties() -> None:
 
     FakeBucket.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
     FakeBucket.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
-    _APPLIED.append("buckets keep versioning, public access block, ownership, lifecycle and logging")
 
 
 def _iam_pattern_matches(pattern: str, value: str) -> bool:
@@ -392,20 +479,21 @@ def _fix_log_delivery_policy() -> None:
         return False
 
     FakeBucket._log_permissions_enabled_policy = staticmethod(allows_log_delivery)  # type: ignore[method-assign]
-    _APPLIED.append("log target buckets are judged by their policy's wildcards")
 
 
 def _fix_bucket_policy_model() -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
     from moto.s3.exceptions import MissingBucket
-    from moto.s3.models import s3_backends
+    from moto.s3.models import S3Backend, s3_backends
     from moto.utilities.utils import get_partition
+
+    _require(S3Backend, "put_bucket_policy", "delete_bucket_policy")
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     if "AWS::S3::BucketPolicy" in parsing.get_model_map():
-        return  # a moto that models it keeps its own
+        raise NotNeeded("moto models it itself")
 
     class BucketPolicy(CloudFormationModel):
         """AWS::S3::BucketPolicy: the policy lives on moto's bucket; this only remembers which bucket."""
@@ -462,7 +550,6 @@ def _fix_bucket_policy_model() -> None:
     _MODELS.append(BucketPolicy)
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
-    _APPLIED.append("AWS::S3::BucketPolicy is created")
 
 
 def _only_without_tls(statement: dict[str, Any]) -> bool:
@@ -494,7 +581,6 @@ def _fix_tls_requests() -> None:
         return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
-    _APPLIED.append("requests to the emulator count as TLS for bucket policies")
 
 
 # ------------------------------------------------------------------------------------------------ EC2
@@ -518,12 +604,15 @@ def _tag_spec(specs: Any, resource_type: str) -> dict[str, str]:
 def _fix_launch_template_instances() -> None:
     import inspect
 
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.instances import Instance, MetadataOptions
+
+    _require(EC2Backend, "_get_template_from_args", "get_security_group_from_id", "describe_volumes",
+             "associate_iam_instance_profile")
 
     original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     if "LaunchTemplate" in inspect.getsource(original):
-        return  # a moto whose CloudFormation engine launches from the template keeps its own
+        raise NotNeeded("moto's CloudFormation engine reads LaunchTemplate itself")
 
     def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
                                         region_name: str, **kwargs: Any) -> Any:
@@ -573,12 +662,13 @@ def _fix_launch_template_instances() -> None:
         return instance
 
     Instance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
-    _APPLIED.append("instances launch from their launch template (IMDSv2, encrypted root, groups, profile)")
 
 
 def _fix_security_group_egress() -> None:
-    from moto.ec2.models import ec2_backends
+    from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.security_groups import SecurityGroup
+
+    _require(EC2Backend, "authorize_security_group_egress")
 
     original = SecurityGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -606,15 +696,16 @@ def _fix_security_group_egress() -> None:
         return group
 
     SecurityGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
-    _APPLIED.append("security groups keep their declared egress rules")
 
 
 # ------------------------------------------------------------------------------------------------ IAM
 
 
 def _fix_role_managed_policies() -> None:
-    from moto.iam.models import Role, iam_backends
+    from moto.iam.models import IAMBackend, Role, iam_backends
     from moto.utilities.utils import get_partition
+
+    _require(IAMBackend, "attach_role_policy", "detach_role_policy")
 
     original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     original_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -656,7 +747,6 @@ def _fix_role_managed_policies() -> None:
     Role.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
     Role.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
     Role.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)  # type: ignore[assignment]
-    _APPLIED.append("roles attach their ManagedPolicyArns")
 
 
 # ------------------------------------------------------------------------------------------------ CloudWatch
@@ -685,13 +775,15 @@ def _metric_data_queries(metrics: list[Any]) -> list[Any]:
 def _fix_alarm_model() -> None:
     from moto.cloudformation import parsing
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
     from moto.core.common_models import CloudFormationModel
+
+    _require(CloudWatchBackend, "put_metric_alarm", "delete_alarms")
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     if "AWS::CloudWatch::Alarm" in parsing.get_model_map():
-        return  # a moto that models it keeps its own
+        raise NotNeeded("moto models it itself")
 
     def number(value: Any, kind: type) -> Any:
         return None if value is None else kind(value)
@@ -766,13 +858,14 @@ def _fix_alarm_model() -> None:
     _MODELS.append(MetricAlarm)
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
-    _APPLIED.append("AWS::CloudWatch::Alarm is created")
 
 
 def _fix_run_instances_from_launch_template() -> None:
+    from moto.ec2.models import EC2Backend
     from moto.ec2.models.instances import InstanceBackend
 
     original = InstanceBackend.run_instances
+    _require(EC2Backend, "_get_template_from_args", "associate_iam_instance_profile")
 
     def run_instances(self: Any, image_id: str, count: int, user_data: Any, security_group_names: list[str],
                       **kwargs: Any) -> Any:
@@ -783,10 +876,18 @@ def _fix_run_instances_from_launch_template() -> None:
             if "block_device_mappings" not in kwargs and data.get("BlockDeviceMappings"):
                 kwargs["block_device_mappings"] = [_ebs_mapping(m) for m in data["BlockDeviceMappings"]
                                                    if m.get("Ebs")]
+            profile = data.get("IamInstanceProfile") or {}
+            asked = kwargs.get("iam_instance_profile_name") or kwargs.get("iam_instance_profile_arn")
+            if profile and not asked:
+                reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
+                for instance in reservation.instances:  # moto's RunInstances ignores the template's profile
+                    self.associate_iam_instance_profile(instance_id=instance.id,
+                                                        iam_instance_profile_name=profile.get("Name"),
+                                                        iam_instance_profile_arn=profile.get("Arn"))
+                return reservation
         return original(self, image_id, count, user_data, security_group_names, **kwargs)
 
     InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
-    _APPLIED.append("RunInstances takes a launch template's metadata options and volumes")
 
 
 def _fix_db_parameter_source() -> None:
@@ -798,7 +899,6 @@ def _fix_db_parameter_source() -> None:
         original(self, [{"Source": "user", **p} for p in new_parameters])
 
     DBParameterGroup.update_parameters = update_parameters  # type: ignore[method-assign]
-    _APPLIED.append("DB parameters a user set report Source user")
 
 
 def _fix_launch_template_own_tags() -> None:
@@ -813,7 +913,6 @@ def _fix_launch_template_own_tags() -> None:
         original(self, template, number, data, description)
 
     LaunchTemplateVersion.__init__ = init  # type: ignore[method-assign]
-    _APPLIED.append("a launch template's own tags stay off its data")
 
 
 def _fix_group_rule_description() -> None:
@@ -821,4 +920,32 @@ def _fix_group_rule_description() -> None:
 
     SecurityGroupRule.description = property(  # type: ignore[assignment,method-assign]
         lambda self: self.ip_range.get("Description") or self.source_group.get("Description"))
-    _APPLIED.append("security group rules that reference a group keep their description")
+
+
+# The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
+# what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
+_S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
+             "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004")
+FIXES: tuple[Fix, ...] = (
+    Fix(1, "change sets see and publish exports", _fix_change_sets),
+    Fix(2, "Ref to a DB parameter group yields its name", _fix_parameter_group_ref, ("FF-RDS-004",)),
+    Fix(3, "DB instances keep security groups, managed secret, log exports, monitoring, protection",
+        _fix_db_instance_properties, ("FF-RDS-002", "FF-RDS-005", "FF-RDS-007", "FF-SG-003")),
+    Fix(4, "an instance's primary network interface is deleted with it", _fix_primary_nic_delete_on_termination),
+    Fix(5, "stack deletes remove route tables, routes, gateways and endpoints", _fix_network_deletes),
+    Fix(6, "buckets keep versioning, public access block, ownership, lifecycle and logging", _fix_bucket_properties,
+        ("FF-S3-001", "FF-S3-003", "FF-S3-005", "FF-S3-006")),
+    Fix(7, "log target buckets are judged by their policy's wildcards", _fix_log_delivery_policy),
+    Fix(8, "AWS::S3::BucketPolicy is created", _fix_bucket_policy_model, ("FF-S3-004",)),
+    Fix(9, "requests to the emulator count as TLS for bucket policies", _fix_tls_requests, _S3_READS),
+    Fix(10, "instances launch from their launch template (IMDSv2, encrypted root, groups, profile)",
+        _fix_launch_template_instances, ("FF-EC2-001", "FF-EC2-002")),
+    Fix(11, "roles attach their ManagedPolicyArns", _fix_role_managed_policies, ("FF-IAM-001", "FF-IAM-002")),
+    Fix(12, "AWS::CloudWatch::Alarm is created", _fix_alarm_model),
+    Fix(13, "security groups keep their declared egress rules", _fix_security_group_egress),
+    Fix(14, "RunInstances takes a launch template's metadata options, volumes and instance profile",
+        _fix_run_instances_from_launch_template, ("FF-EC2-001", "FF-EC2-002")),
+    Fix(15, "DB parameters a user set report Source user", _fix_db_parameter_source),
+    Fix(16, "a launch template's own tags stay off its data", _fix_launch_template_own_tags),
+    Fix(17, "security group rules that reference a group keep their description", _fix_group_rule_description),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import botocore.client
@@ -10,6 +11,7 @@ import pytest
 from audit_deployment import Deployment, make_env, results
 from botocore.parsers import ResponseParserError
 
+from fuelflow import moto_fixes
 from fuelflow.audit import CONTROLS, AuditContext, ReadOnlyViolation, Status, run_audit
 from fuelflow.aws import AwsContext
 from fuelflow.errors import InputError
@@ -96,3 +98,18 @@ def test_unanswerable_calls_are_not_checked(dep: Deployment, monkeypatch: pytest
     found = results(dep, "FF-S3-001")
     assert {r.status for r in found.values()} == {Status.NOT_CHECKED}
     assert all(words in r.detail for r in found.values())
+
+
+@pytest.mark.emulator
+def test_a_failed_emulator_fix_turns_its_controls_into_not_checked(dep: Deployment) -> None:
+    """Fix 6 (bucket settings) failing means the emulator's bucket answers are moto's: no verdict on them."""
+    dep.everything()
+    fix = moto_fixes.FixReport(6, "bucket settings", "failed", "moto renamed the target", ("FF-S3-001", "FF-S3-003"))
+    aws = dataclasses.replace(dep.aws, fix_reports=[fix])
+    report = run_audit(aws, dep.env, "terraform")
+    by_id = {r.control_id: r for r in report.results}
+    for control in ("FF-S3-001", "FF-S3-003"):
+        assert by_id[control].status is Status.NOT_CHECKED and "bucket settings" in by_id[control].detail
+    assert by_id["FF-S3-002"].status is Status.PASSED  # the others still get a verdict
+    healthy = run_audit(dep.aws, dep.env, "terraform")
+    assert {r.control_id: r.status for r in healthy.results}["FF-S3-001"] is Status.PASSED

@@ -75,7 +75,18 @@ def open_target(env: Environment, target: str, profile: str | None, region: str 
                   env.region)
     if aws.emulator is not None:
         ui.progress(f"started the embedded AWS emulator at {aws.endpoint_url} (it stops when this command ends)")
+    warn_emulator_problems(aws, ui)
     return aws
+
+
+def warn_emulator_problems(aws: AwsContext, ui: Ui) -> None:
+    """Say which emulator fixes failed (what they fix is not true here) and a moto other than the pinned one."""
+    if aws.moto_problem:
+        ui.warn(aws.moto_problem)
+    for report in aws.fix_reports:
+        if report.status == "failed":
+            unchecked = f"; audit controls {', '.join(report.controls)} are not checked" if report.controls else ""
+            ui.warn(f"emulator {report.line()}{unchecked}")
 
 
 def pass_ui(f: F) -> F:

@@ -1,0 +1,261 @@
+"""What moto does without each fix of fuelflow.moto_fixes, on a plain moto server (its own process: the fixes
+patch this one). One test per fix: it passes while moto still falls short, and fails the day moto does it
+itself, naming the fix to delete. tests/test_moto_fixes.py shows the same calls with the fixes applied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.exceptions
+import pytest
+
+from fuelflow import moto_fixes
+
+pytestmark = pytest.mark.emulator
+
+AMI = "ami-12c6146b"
+Client = Callable[[str], Any]
+
+
+@pytest.fixture(scope="module")
+def plain(plain_moto: str) -> Client:
+    def make(service: str) -> Any:
+        return boto3.client(service, endpoint_url=plain_moto, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    return make
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def still_needed(number: int, moto_falls_short: bool) -> None:
+    """Assert moto still lacks what fix `number` adds; when it no longer does, say which fix to delete."""
+    fix = next(f for f in moto_fixes.FIXES if f.number == number)
+    assert moto_falls_short, (f"moto {moto_fixes.moto_version()} now does this itself: delete fix {number} "
+                              f"({fix.name}) from fuelflow.moto_fixes and its test here")
+
+
+def stack(plain: Client, resources: dict[str, Any], outputs: dict[str, Any] | None = None) -> tuple[str, Any]:
+    """Create a stack; return its name and its description (whatever status moto gave it)."""
+    name = unique("plain")
+    body: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    if outputs:
+        body["Outputs"] = {k: {"Value": v} for k, v in outputs.items()}
+    cfn = plain("cloudformation")
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(body))
+    return name, cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
+def outputs_of(description: Any) -> dict[str, str]:
+    return {o["OutputKey"]: o.get("OutputValue", "") for o in description.get("Outputs", [])}
+
+
+def error_code(call: Callable[..., Any], **kwargs: Any) -> str | None:
+    try:
+        call(**kwargs)
+    except botocore.exceptions.ClientError as exc:
+        return str(exc.response["Error"]["Code"])
+    return None
+
+
+def default_vpc(plain: Client) -> str:
+    vpcs = plain("ec2").describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    return str(vpcs[0]["VpcId"])
+
+
+def first_instance(plain: Client, instance_id: str) -> Any:
+    return plain("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+
+def test_every_fix_has_a_test_here() -> None:
+    numbers = {int(m) for m in re.findall(r"^def test_fix_(\d+)_", Path(__file__).read_text(), re.MULTILINE)}
+    assert numbers == {f.number for f in moto_fixes.FIXES}
+
+
+@pytest.fixture(scope="module")
+def profile_arn(plain: Client) -> Iterator[str]:
+    name = unique("plain-profile")
+    yield plain("iam").create_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Arn"]
+
+
+# ------------------------------------------------------------------------------------------------ the fixes
+
+
+def test_fix_01_change_set_does_not_publish_exports(plain: Client) -> None:
+    cfn = plain("cloudformation")
+    name, export = unique("plain-cs"), unique("plain-export")
+    body = {"AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {"T": {"Type": "AWS::SSM::Parameter",
+                                "Properties": {"Name": unique("plain-param"), "Type": "String", "Value": "x"}}},
+            "Outputs": {"O": {"Value": "v", "Export": {"Name": export}}}}
+    cfn.create_change_set(StackName=name, ChangeSetName="c1", ChangeSetType="CREATE", TemplateBody=json.dumps(body))
+    cfn.execute_change_set(ChangeSetName="c1", StackName=name)
+    exports = {e["Name"] for e in cfn.list_exports()["Exports"]}
+    still_needed(1, export not in exports)
+
+
+def test_fix_02_ref_to_a_parameter_group_is_not_its_name(plain: Client) -> None:
+    _, described = stack(plain, {"Pg": {"Type": "AWS::RDS::DBParameterGroup", "Properties": {
+        "Family": "mysql8.0", "Description": "d", "Parameters": {"require_secure_transport": "1"}}}},
+        outputs={"Ref": {"Ref": "Pg"}})
+    names = {g["DBParameterGroupName"] for g in plain("rds").describe_db_parameter_groups()["DBParameterGroups"]}
+    still_needed(2, outputs_of(described)["Ref"] not in names)  # moto gave the model object's repr
+
+
+def test_fix_03_db_instance_drops_properties(plain: Client) -> None:
+    db = unique("plain-db")
+    stack(plain, {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+        "DBInstanceIdentifier": db, "Engine": "mysql", "DBInstanceClass": "db.t3.micro", "AllocatedStorage": "20",
+        "MasterUsername": "admin", "MasterUserPassword": "password123", "DeletionProtection": True,
+        "EnableCloudwatchLogsExports": ["error"]}}})
+    found = plain("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
+    still_needed(3, found.get("DeletionProtection") is not True or not found.get("EnabledCloudwatchLogsExports"))
+
+
+def test_fix_04_primary_interface_outlives_its_instance(plain: Client) -> None:
+    instance = plain("ec2").run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]
+    nic = first_instance(plain, instance["InstanceId"])["NetworkInterfaces"][0]
+    still_needed(4, nic["Attachment"]["DeleteOnTermination"] is not True)
+
+
+def test_fix_05_stack_delete_leaves_route_tables(plain: Client) -> None:
+    name, described = stack(plain, {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.77.0.0/16"}},
+        "Rt": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}}},
+        outputs={"Rt": {"Ref": "Rt"}})
+    table = outputs_of(described)["Rt"]
+    refused = error_code(plain("cloudformation").delete_stack, StackName=name)  # the VPC still has the table
+    left = plain("ec2").describe_route_tables(Filters=[{"Name": "route-table-id", "Values": [table]}])["RouteTables"]
+    still_needed(5, refused == "DependencyViolation" or bool(left))
+
+
+def test_fix_06_bucket_drops_its_settings(plain: Client) -> None:
+    bucket = unique("plain-bucket")
+    stack(plain, {"B": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": bucket, "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {"Rules": [{"Id": "x", "Status": "Enabled", "ExpirationInDays": 5}]}}}})
+    s3 = plain("s3")
+    still_needed(6, error_code(s3.get_bucket_ownership_controls, Bucket=bucket) is not None
+                 or error_code(s3.get_bucket_lifecycle_configuration, Bucket=bucket) is not None)
+
+
+def test_fix_07_log_target_policy_with_a_wildcard_is_refused(plain: Client) -> None:
+    source, target = unique("plain-src"), unique("plain-tgt")
+    s3 = plain("s3")
+    for bucket in (source, target):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{target}/logs/*"}]}))
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "logs/src/"}}
+    still_needed(7, error_code(s3.put_bucket_logging, Bucket=source, BucketLoggingStatus=status)
+                 == "InvalidTargetBucketForLogging")
+
+
+def test_fix_08_bucket_policy_resource_is_skipped(plain: Client) -> None:
+    bucket = unique("plain-pol")
+    stack(plain, {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}},
+                  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "B"}, "PolicyDocument": {
+                      "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+                                                              "Action": "s3:DeleteBucket",
+                                                              "Resource": {"Fn::GetAtt": ["B", "Arn"]}}]}}}})
+    still_needed(8, error_code(plain("s3").get_bucket_policy, Bucket=bucket) == "NoSuchBucketPolicy")
+
+
+def test_fix_09_tls_only_policy_denies_every_request(plain: Client) -> None:
+    bucket = unique("plain-tls")
+    s3 = plain("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    still_needed(9, error_code(s3.put_object, Bucket=bucket, Key="k", Body=b"x") in ("403", "AccessDenied"))
+
+
+def test_fix_10_cloudformation_instance_ignores_its_launch_template(plain: Client) -> None:
+    _, described = stack(plain, {
+        "Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+            "ImageId": AMI, "MetadataOptions": {"HttpTokens": "required"}}}},
+        "Vm": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": AMI, "LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}, "Version": "1"}}}},
+        outputs={"Vm": {"Ref": "Vm"}})
+    instance = first_instance(plain, outputs_of(described)["Vm"])
+    still_needed(10, instance["MetadataOptions"]["HttpTokens"] != "required")
+
+
+def test_fix_11_role_drops_managed_policy_arns(plain: Client) -> None:
+    role = unique("plain-role")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    stack(plain, {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": role, "AssumeRolePolicyDocument": trust,
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}})
+    attached = plain("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    still_needed(11, not attached)
+
+
+def test_fix_12_alarm_resource_is_skipped(plain: Client) -> None:
+    alarm = unique("plain-alarm")
+    stack(plain, {"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": alarm, "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average",
+        "Period": 300, "EvaluationPeriods": 1, "Threshold": 80, "ComparisonOperator": "GreaterThanThreshold"}}})
+    still_needed(12, not plain("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"])
+
+
+def test_fix_13_security_group_keeps_allow_all_egress(plain: Client) -> None:
+    _, described = stack(plain, {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "narrow", "VpcId": default_vpc(plain), "SecurityGroupEgress": [
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]}}},
+        outputs={"Sg": {"Fn::GetAtt": ["Sg", "GroupId"]}})
+    group = plain("ec2").describe_security_groups(GroupIds=[outputs_of(described)["Sg"]])["SecurityGroups"][0]
+    still_needed(13, any(p["IpProtocol"] == "-1" for p in group["IpPermissionsEgress"]))
+
+
+def test_fix_14_run_instances_ignores_template_metadata_and_profile(plain: Client, profile_arn: str) -> None:
+    ec2 = plain("ec2")
+    template = ec2.create_launch_template(LaunchTemplateName=unique("plain-lt"), LaunchTemplateData={
+        "ImageId": AMI, "MetadataOptions": {"HttpTokens": "required"},
+        "IamInstanceProfile": {"Arn": profile_arn}})["LaunchTemplate"]["LaunchTemplateId"]
+    launched = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template})
+    instance = first_instance(plain, launched["Instances"][0]["InstanceId"])
+    still_needed(14, instance["MetadataOptions"]["HttpTokens"] != "required" and "IamInstanceProfile" not in instance)
+
+
+def test_fix_15_user_parameters_do_not_report_source_user(plain: Client) -> None:
+    rds, group = plain("rds"), unique("plain-params")
+    rds.create_db_parameter_group(DBParameterGroupName=group, DBParameterGroupFamily="mysql8.0", Description="d")
+    rds.modify_db_parameter_group(DBParameterGroupName=group, Parameters=[
+        {"ParameterName": "require_secure_transport", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    user = rds.describe_db_parameters(DBParameterGroupName=group, Source="user")["Parameters"]
+    still_needed(15, not any(p.get("Source") == "user" for p in user))  # the provider keeps only Source user
+
+
+def test_fix_16_launch_template_tags_land_in_its_data(plain: Client) -> None:
+    ec2 = plain("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=unique("plain-lt"), LaunchTemplateData={"ImageId": AMI},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Team", "Value": "fuel"}]}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=template)["LaunchTemplateVersions"][0]
+    specs = data["LaunchTemplateData"].get("TagSpecifications", [])
+    still_needed(16, any(s.get("ResourceType") == "launch-template" for s in specs))
+
+
+def test_fix_17_group_rule_loses_its_description(plain: Client) -> None:
+    ec2, vpc = plain("ec2"), default_vpc(plain)
+    web = ec2.create_security_group(GroupName=unique("plain-web"), Description="web", VpcId=vpc)["GroupId"]
+    db = ec2.create_security_group(GroupName=unique("plain-db"), Description="db", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306,
+        "UserIdGroupPairs": [{"GroupId": web, "Description": "mysql from web"}]}])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [db]}])["SecurityGroupRules"]
+    still_needed(17, not any(r.get("Description") == "mysql from web" for r in rules))
