@@ -25,7 +25,7 @@ checkov id / AWS Config rule / Prowler check (in json and sarif output). A resul
   not checked     the target cannot answer (the local emulator does not model the setting or
                   the API, or access was denied); the reason is given. Never counted as passed.
   not applicable  e.g. Terraform state controls with --engine cloudformation (that path keeps
-                  no Terraform state), deletion protection outside prod
+                  no Terraform state), deletion protection outside tier: production
 
 \b
 If nothing of the environment exists on the target, the audit stops with

@@ -195,8 +195,8 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
 @target_options
 @engine_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (not enough for stateful resources).")
-@click.option("--force", is_flag=True, help="Required for prod and whenever a database or other stateful "
-              "resource would be deleted.")
+@click.option("--force", is_flag=True, help="Required for a production-tier environment (tier: production) and "
+              "whenever a database or other stateful resource would be deleted.")
 @click.option("--confirm", "confirm_name", default=None, metavar="ENV",
               help="With --force and no terminal: the environment name, typed as confirmation.")
 @output_option
@@ -209,7 +209,7 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
 
     Refuses while another stack still imports one of their exports. Buckets are retained
     (DeletionPolicy Retain) and reported; the database is deleted after a final snapshot, so it
-    needs --force and a typed confirmation, as does anything in prod.
+    needs --force and a typed confirmation, as does anything in a production-tier environment (tier: production).
     """
     environment = load_env(ctx, env)
     if engine == "terraform":

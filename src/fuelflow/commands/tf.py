@@ -174,8 +174,8 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
 @tf_group.command("destroy")
 @common_options
 @yes_option
-@click.option("--force", is_flag=True, help="Required for prod and whenever a database or other stateful "
-              "resource would be deleted.")
+@click.option("--force", is_flag=True, help="Required for a production-tier environment (tier: production) and "
+              "whenever a database or other stateful resource would be deleted.")
 @click.option("--confirm", "confirm_name", default=None, metavar="ENV",
               help="With --force and no terminal: the environment name, typed as confirmation.")
 @click.pass_context
@@ -184,7 +184,8 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
                 confirm_name: str | None) -> None:
     """Destroy the environment (not its state backend). Non-empty buckets are kept, with their data.
 
-    Like `fuelflow destroy`: prod, or deleting a database, needs --force and the environment's name.
+    Like `fuelflow destroy`: a production-tier environment, or deleting a database, needs --force and
+    the environment's name.
     """
     require_confirmation(ui, yes or confirm_name is not None or _ephemeral(target, endpoint_url),
                                    "destroy")

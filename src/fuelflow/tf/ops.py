@@ -238,9 +238,9 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
                work_dir: Path | None = None) -> dict[str, Any]:
     """Plan a destroy, guard it, apply it. The state backend stays; non-empty buckets are kept.
 
-    Guarded as the CloudFormation path is: prod, or a plan that deletes data (a database, a table...),
-    needs `force` and the environment's name typed (or `confirm_name` without a terminal); anything
-    else a y/N question, skipped with `auto_approve` or in a throwaway emulator.
+    Guarded as the CloudFormation path is: a production-tier environment, or a plan that deletes data (a
+    database, a table...), needs `force` and the environment's name typed (or `confirm_name` without a
+    terminal); anything else a y/N question, skipped with `auto_approve` or in a throwaway emulator.
     """
     ephemeral = aws_ctx.emulator is not None
     require_confirmation(ui, auto_approve or ephemeral or confirm_name is not None, "destroy")
