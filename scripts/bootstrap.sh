@@ -47,11 +47,8 @@ if [ "$want_test" = 1 ]; then
   if ! command -v "${FUELFLOW_TERRAFORM:-terraform}" >/dev/null 2>&1; then
     missing+=("terraform: not on PATH; install it from https://developer.hashicorp.com/terraform/install")
   fi
-  provider=$(.venv/bin/python - <<'PY' 2>/dev/null || echo "could not check (fuelflow's terraform module moved?)"
-try:
-    from fuelflow import terraform as tf
-except ImportError:
-    from fuelflow import tf  # type: ignore[no-redef]
+  provider=$(.venv/bin/python - <<'PY' 2>/dev/null || echo "could not check (fuelflow.tf.toolchain failed to import)"
+from fuelflow.tf import toolchain as tf
 if tf.resolve_plugin_dir(None) is None:
     print(f"no filesystem mirror holding {tf.AWS_PROVIDER}: set {tf.PLUGIN_DIR_ENV} "
           f"(looked in {', '.join(map(str, tf.plugin_dir_candidates()))})")
