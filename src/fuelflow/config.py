@@ -109,33 +109,15 @@ class Environment:
 
         Each stack is given only the parameters its template declares.
         """
-        n, e, r = self.network, self.ec2, self.rds
-        admin = [*e.admin_ssh_cidrs, *[""] * len(contract.setting("ec2.admin_ssh_cidrs").cfn)]
-        return {
-            "ProjectName": self.project,
-            "Environment": self.name,
-            "VpcCidr": n.vpc_cidr,
-            "PublicSubnet1Cidr": n.public_subnet_cidrs[0],
-            "PublicSubnet2Cidr": n.public_subnet_cidrs[1],
-            "PrivateSubnet1Cidr": n.private_subnet_cidrs[0],
-            "PrivateSubnet2Cidr": n.private_subnet_cidrs[1],
-            "InstanceType": e.instance_type,
-            "InstanceCount": str(e.instance_count),
-            "RootVolumeSize": str(e.root_volume_size),
-            "AdminSshCidr1": admin[0],
-            "AdminSshCidr2": admin[1],
-            "DBInstanceClass": r.instance_class,
-            "DBEngineVersion": r.engine_version,
-            "DBAllocatedStorage": str(r.allocated_storage),
-            "DBMaxAllocatedStorage": str(r.max_allocated_storage),
-            "DBMultiAZ": _bool(r.multi_az),
-            "DBBackupRetentionDays": str(r.backup_retention_days),
-            "DBDeletionProtection": _bool(r.deletion_protection),
-            "DBMonitoringInterval": str(r.monitoring_interval),
-            "LogExpirationDays": str(self.s3.log_expiration_days),
-            "NoncurrentVersionExpirationDays": str(self.s3.noncurrent_version_expiration_days),
-            "LogRetentionDays": str(self.logs.retention_days),
-        }
+        out = {contract.identifier("project").cfn or "": self.project,
+               contract.identifier("environment").cfn or "": self.name}
+        for spec in contract.settings().values():
+            value = getattr(getattr(self, spec.section), spec.field)
+            if spec.type == "cidr_list":  # one parameter per item; "" = none
+                out.update(zip(spec.cfn, [*value, *[""] * len(spec.cfn)], strict=False))
+            else:
+                out[spec.cfn[0]] = _bool(value) if isinstance(value, bool) else str(value)
+        return out
 
     def stack_tags(self) -> dict[str, str]:
         """Tags put on every stack (CloudFormation propagates them to the resources)."""
