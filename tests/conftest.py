@@ -128,6 +128,18 @@ def ci_summary() -> Callable[[str, str], None]:
     return record
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands its figures to the controller, which prints the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuelflow_summary"] = dict(_SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _SUMMARY.update(getattr(node, "workeroutput", {}).get("fuelflow_summary", {}))
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
     """Print the counts the issues ask CI to show: Terraform tests run, checkov and cfn-lint figures."""
     counts = dict.fromkeys(("passed", "failed", "skipped"), 0)
