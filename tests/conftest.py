@@ -128,6 +128,20 @@ def ci_summary() -> Callable[[str, str], None]:
     return record
 
 
+# The longest files start first, so that under pytest-xdist (one file per process) they overlap each other
+# instead of trailing at the end of the run.
+SLOW_FIRST = ("test_terraform_e2e.py", "test_new_environment_e2e.py", "test_terraform_static.py",
+              "test_contract.py", "test_contract_property.py", "test_parity.py", "test_validate.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file is kept
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist, a worker hands its figures to the controller, which prints the summary."""
     workeroutput = getattr(session.config, "workeroutput", None)

@@ -181,7 +181,7 @@ def load_environment(project_dir: Path, name: str) -> Environment:
         known = ", ".join(available_environments(project_dir)) or "none"
         raise InputError(
             f"unknown environment {name!r} (no {path})",
-            f"use one of: {known}, or create {ENV_DIR}/{name}.yaml",
+            f"use one of: {known}, or create it: fuelflow env new {name} --from <one of them>",
         )
     try:
         raw = yaml.safe_load(path.read_text())
