@@ -194,12 +194,19 @@ def boundary_runs(tf_vars: dict[str, Any]) -> list[tuple[str, dict[str, Any], st
             if s.type == "cidr_list":  # the bad range first, then a good one (lists of two stay two)
                 value = [value] if s.max_count else [value, "10.10.1.0/24"]
             runs.append((f"{s.key} {label}", _with(tf_vars, s.tf, value), s.tf.split(".")[0]))
+    runs += [(label, {**tf_vars, var: bad}, var) for label, var, bad in identifier_cases()]
+    return runs
+
+
+def identifier_cases() -> list[tuple[str, str, str]]:
+    """(label, Terraform variable, a value the naming rules refuse) for the project and environment names."""
+    out = []
     for key in ("project", "environment"):
         rule = contract.identifier(key)
         for label, bad in (("too long", "a" * (rule.max_length + 1)), ("trailing hyphen", "ab-"),
                            ("double hyphen", "a--b")):
-            runs.append((f"{key} {label}", {**tf_vars, rule.tf: bad}, rule.tf))
-    return runs
+            out.append((f"{key} {label}", rule.tf, bad))
+    return out
 
 
 def _hcl_test_file(header: str, runs: list[tuple[str, dict[str, Any], str | None]]) -> str:
@@ -279,11 +286,7 @@ def module_runs(module: str) -> list[tuple[str, dict[str, Any], str | None]]:
             if s.type == "cidr_list":
                 value = [value] if s.max_count else [value, "10.10.1.0/24"]
             runs.append((f"{module}: {var} {label}", {var: value}, var))
-    for key in ("project", "environment"):
-        rule = contract.identifier(key)
-        for label, bad in (("too long", "a" * (rule.max_length + 1)), ("trailing hyphen", "ab-"),
-                           ("double hyphen", "a--b")):
-            runs.append((f"{module}: {rule.tf} {label}", {rule.tf: bad}, rule.tf))
+    runs += [(f"{module}: {label}", {var: bad}, var) for label, var, bad in identifier_cases()]
     for label, edges in (("upper edges", UPPER), ("lower edges", LOWER)):
         runs.append((f"{module}: {label}", {k: v for k, v in edges.items() if k in declared}, None))
     return runs
