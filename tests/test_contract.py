@@ -235,13 +235,11 @@ def test_terraform_refuses_every_value_outside_the_contract_and_accepts_the_edge
     env = load_environment(ROOT, "dev")
     tf_vars = env.tf_vars()
     runs = boundary_runs(tf_vars)
-    low = _with(_with(_with(tf_vars, "ec2.root_volume_size", 8), "rds.allocated_storage", 20),
-                "rds.max_allocated_storage", 21)
-    high = _with(_with(_with(tf_vars, "ec2.root_volume_size", 1024), "rds.allocated_storage", 65535),
-                 "rds.max_allocated_storage", 65536)
-    high = _with(_with(high, "ec2.instance_count", 4), "ec2.admin_ssh_cidrs", ["10.0.0.0/8", "192.0.2.7/32"])
-    # the longest project and the longest environment name (not both at once: the bucket names would overflow,
-    # which fuelflow refuses before Terraform runs, and the provider refuses at plan)
+    low, high = tf_vars, tf_vars
+    for key, value in edges("lower").items():
+        low = _with(low, contract.setting(key).tf, value)
+    for key, value in edges("upper").items():
+        high = _with(high, contract.setting(key).tf, value)
     runs += [("lower edges", low, None), ("upper edges", {**high, "project_name": "a" * 21}, None),
              ("longest environment", {**tf_vars, "environment": "b" * 16}, None)]
     result = tf_root.test(_hcl_test_file(mock_provider_header(), runs))
@@ -257,13 +255,21 @@ def test_docs_contract_tables_are_generated_from_the_contract() -> None:
 # -------------------------------------------------- each module on its own: its rules are the contract's too
 
 MODULES = sorted(p.parent.name for p in (ROOT / "terraform" / "modules").glob("*/variables.tf"))
-UPPER = {"instance_count": 4, "root_volume_size": 1024, "allocated_storage": 65535, "max_allocated_storage": 65536,
-         "backup_retention_days": 35, "log_expiration_days": 3650, "noncurrent_version_expiration_days": 3650,
-         "log_retention_days": 3653, "engine_version": "8.0.123", "admin_ssh_cidrs": ["10.0.0.0/8", "192.0.2.7/32"],
-         "project_name": "a" * 21}
-LOWER = {"instance_count": 1, "root_volume_size": 8, "allocated_storage": 20, "max_allocated_storage": 21,
-         "backup_retention_days": 1, "log_expiration_days": 1, "noncurrent_version_expiration_days": 1,
-         "log_retention_days": 1, "engine_version": "8.0", "project_name": "ab", "environment": "qa"}
+def edges(side: str) -> dict[str, Any]:
+    """The contract's own edge value of each numeric, choice and SSH-range setting (side: lower or upper),
+    consistent with each other (the storage ceiling stays above the allocation)."""
+    below = {s.greater_than for s in contract.settings().values() if s.greater_than}
+    out: dict[str, Any] = {}
+    for s in contract.settings().values():
+        if s.type == "integer":
+            assert s.min is not None and s.max is not None
+            out[s.key] = s.min if side == "lower" else s.max - (1 if s.key in below else 0)
+        elif s.type == "choice":
+            out[s.key] = s.values[0] if side == "lower" else s.values[-1]
+        elif s.type == "cidr_list" and s.max_count:
+            out[s.key] = [] if side == "lower" else [
+                f"10.0.0.0/{s.min_prefix}", *[f"192.0.2.{i}/{s.max_prefix}" for i in range(1, s.max_count)]]
+    return out
 
 
 def module_variables(module: str) -> set[str]:
@@ -287,8 +293,11 @@ def module_runs(module: str) -> list[tuple[str, dict[str, Any], str | None]]:
                 value = [value] if s.max_count else [value, "10.10.1.0/24"]
             runs.append((f"{module}: {var} {label}", {var: value}, var))
     runs += [(f"{module}: {label}", {var: bad}, var) for label, var, bad in identifier_cases()]
-    for label, edges in (("upper edges", UPPER), ("lower edges", LOWER)):
-        runs.append((f"{module}: {label}", {k: v for k, v in edges.items() if k in declared}, None))
+    for side in ("upper", "lower"):
+        values = {contract.setting(k).tf.split(".")[-1]: v for k, v in edges(side).items()}
+        rule = contract.identifier("project")
+        values["project_name"] = "a" * (rule.max_length if side == "upper" else rule.min_length)
+        runs.append((f"{module}: {side} edges", {k: v for k, v in values.items() if k in declared}, None))
     return runs
 
 
@@ -304,3 +313,17 @@ def test_each_module_on_its_own_keeps_the_contracts_limits(tf_root: Any, module:
     runs = module_runs(module)
     result = tf_root.test(module_test_file(module, runs), where=f"modules/{module}")
     assert result.passed == len(runs), result.report(runs)
+
+
+def test_terraform_allowed_value_lists_are_the_contracts() -> None:
+    """The boundary runs try the first and last allowed value; the lists themselves must be the contract's."""
+    files = [ROOT / "terraform" / "variables.tf", *sorted((ROOT / "terraform" / "modules").glob("*/variables.tf"))]
+    checked = 0
+    for s in (s for s in contract.settings().values() if s.type == "choice"):
+        for path in files:
+            var = s.tf if path.parent.name == "terraform" else s.tf.split(".")[-1]
+            for listed in re.findall(rf"contains\(\[([^\]]*)\], var\.{re.escape(var)}\)", path.read_text()):
+                values = [v.strip().strip('"') for v in listed.split(",")]
+                assert values == [str(v) for v in s.values], f"{path.relative_to(ROOT)} {var}: {values}"
+                checked += 1
+    assert checked >= 5, "root: instance type, monitoring, retention; ec2 and rds modules: their own lists"

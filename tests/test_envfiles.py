@@ -74,3 +74,35 @@ def test_env_list_flags_an_invalid_file_with_exit_2(project: Path, capsys: pytes
     assert main(["-C", str(project), "env", "list", "-o", "json"]) == 2
     listed = {e["name"]: e for e in json.loads(capsys.readouterr().out)["environments"]}
     assert "ec2.instance_count is 9" in listed["broken"]["error"] and listed["dev"]["error"] == ""
+
+
+def test_two_env_new_of_one_name_at_once_write_one_file(project: Path) -> None:
+    """Both pass the early check; the exclusive create lets exactly one write, the other gets the one-line error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> str:
+        try:
+            new_environment(project, "race", "dev")
+        except InputError as exc:
+            return exc.one_line()
+        return "written"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(attempt, range(4)))
+    assert outcomes.count("written") == 1, outcomes
+    assert all("already exists" in o for o in outcomes if o != "written")
+    assert load_environment(project, "race").name == "race"
+
+
+def test_env_new_that_cannot_write_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = Path.open
+
+    def refuse(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if "x" in mode:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(InputError, match=r"cannot write .*qa\.yaml: Permission denied"):
+        new_environment(project, "qa", "dev")
+    assert not (project / "environments" / "qa.yaml").exists()

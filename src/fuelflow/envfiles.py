@@ -137,8 +137,14 @@ def new_environment(project_dir: Path, name: str, source: str, region: str | Non
     # tag values that carry the source's name (Environment: dev, CostCenter: fuel-flow-dev)
     text = re.sub(rf"(?m)^([ \t]+\w[\w.:/=+\-@ ]*:[ \t]*)(\S*-)?{re.escape(source)}[ \t]*$", rf"\g<1>\g<2>{name}", text)
     env = parse_environment(yaml.safe_load(text), target, expected_name=name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x") as handle:  # exclusive: a second `env new` of the same name at once loses cleanly
+            handle.write(text)
+    except FileExistsError as exc:
+        raise InputError(f"{target} already exists", f"edit it, or pick another name than {name}") from exc
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}", f"check the permissions of {target.parent}") from exc
     review = [
         f"tier: {env.tier} (copied from {source}; production requires deletion protection and Multi-AZ)",
         f"sizes: ec2 {env.ec2.instance_count} x {env.ec2.instance_type}, rds {env.rds.instance_class} "
