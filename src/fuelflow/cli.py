@@ -15,7 +15,7 @@ from botocore.parsers import ResponseParserError
 
 from fuelflow import __version__
 from fuelflow.commands.common import Settings
-from fuelflow.errors import ExitCode, FuelflowError
+from fuelflow.errors import ExitCode, FuelflowError, InputError
 from fuelflow.output import Ui
 
 EXIT_CODES_HELP = """\b
@@ -40,6 +40,9 @@ Exit codes:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
+    if project_dir is not None and not project_dir.is_dir():
+        raise InputError(f"-C {project_dir}: " + ("not a directory" if project_dir.exists() else "no such directory"),
+                         "pass the folder that holds environments/ (the repository root)")
     ctx.obj = Settings(project_dir=(project_dir or Path.cwd()).resolve(), debug=debug)
 
 

@@ -8,6 +8,7 @@ problem names the key and the fix.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
+import botocore.session
 import yaml
 
 from fuelflow import contract, names
@@ -164,6 +166,13 @@ def environment_path(project_dir: Path, name: str) -> Path:
     return project_dir / ENV_DIR / f"{name}.yaml"
 
 
+def require_project(project_dir: Path) -> None:
+    """InputError unless `project_dir` holds environments/ (the folder every command reads first)."""
+    if not (project_dir / ENV_DIR).is_dir():
+        raise InputError(f"no fuelflow project in {project_dir} ({ENV_DIR}/ not found)",
+                         "run from the repository root or pass -C DIR")
+
+
 def available_environments(project_dir: Path) -> list[str]:
     """The environment files present in a project."""
     return sorted(p.stem for p in (project_dir / ENV_DIR).glob("*.yaml"))
@@ -176,6 +185,7 @@ def load_environment(project_dir: Path, name: str) -> Environment:
         raise InputError(f"invalid environment name {name!r}",
                          f"use {rule.min_length}..{rule.max_length} lower-case letters, digits and single hyphens, "
                          "starting with a letter (e.g. staging, pr-142)")
+    require_project(project_dir)
     path = environment_path(project_dir, name)
     if not path.is_file():
         known = ", ".join(available_environments(project_dir)) or "none"
@@ -196,6 +206,7 @@ def parse_environment(raw: Any, source: Path, expected_name: str | None = None) 
     """Validate a parsed environment document against the contract (contract.yaml)."""
     v = _Validator(source)
     doc = v.mapping(raw, "")
+    v.known_keys(doc)
     name = v.identifier(doc, "name", "environment")
     if expected_name is not None and name != expected_name:
         v.fail("name", f"is {name!r} but the file is {expected_name}.yaml", f"set name: {expected_name}")
@@ -254,6 +265,32 @@ def parse_environment(raw: Any, source: Path, expected_name: str | None = None) 
 
 def _yaml(value: Any) -> str:
     return _bool(value) if isinstance(value, bool) else str(value)
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition that botocore's endpoint data lists for EC2 (no network call)."""
+    session = botocore.session.get_session()
+    return frozenset(r for p in session.get_available_partitions()
+                     for r in session.get_available_regions("ec2", partition_name=p))
+
+
+def nearest(word: str, candidates: Any) -> str | None:
+    """The candidate closest to `word` (difflib), or None when nothing is close."""
+    found = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def check_region(region: str, where: str) -> str:
+    """`region` if botocore knows it; else InputError naming `where` and the nearest region."""
+    rule = contract.identifier("region")
+    if not re.fullmatch(rule.pattern, region):
+        raise InputError(f"{where} {region!r} is not a region code", f"use a region code like {rule.example}")
+    if region not in known_regions():
+        guess = nearest(region, known_regions())
+        raise InputError(f"{where} {region!r} is not an AWS region",
+                         f"did you mean {guess}?" if guess else f"use a region code like {rule.example}")
+    return region
 
 
 @cache
@@ -342,6 +379,22 @@ class _Validator:
                       f"use a prefix from /{min_prefix} to /{max_prefix}" + (f" ({hint})" if hint else ""))
         return str(net)
 
+    def known_keys(self, doc: dict[str, Any]) -> None:
+        """Refuse a key the contract does not define (a typo would otherwise be ignored), naming the nearest."""
+        keys = contract.document_keys()
+        unknown = [(str(k), "", keys[""]) for k in doc if k not in keys[""]]
+        for section, fields in keys.items():
+            if section and isinstance(doc.get(section), dict):
+                unknown += [(f"{section}.{k}", f"{section}.", fields) for k in doc[section] if k not in fields]
+        if unknown:
+            key, prefix, allowed = unknown[0]
+            guess = nearest(key.removeprefix(prefix), allowed)
+            self.fail(key, "is not a setting" + (f" (and {len(unknown) - 1} more unknown keys)" if len(unknown) > 1
+                                                 else ""),
+                      f"did you mean {prefix}{guess}?" if guess else
+                      f"remove it; {'the file' if not prefix else prefix.rstrip('.')} holds "
+                      f"{', '.join(sorted(prefix + k for k in allowed))} (docs/contract.md)")
+
     def identifier(self, doc: dict[str, Any], full: str, which: str) -> str:
         rule = contract.identifier(which)
         value = self.string(doc, full, hint=f"use a value like {rule.example}")
@@ -352,6 +405,8 @@ class _Validator:
         if not rule.min_length <= len(value) <= rule.max_length:
             self.fail(full, f"{value!r} has {len(value)} characters",
                       f"use {rule.min_length} to {rule.max_length} characters")
+        if which == "region":  # the pattern is the templates' rule; this is the extra check against botocore's data
+            check_region(value, f"{self.source}: {full}")
         return value
 
     def setting(self, doc: dict[str, Any], spec: Setting, region: str, seen: dict[str, Any]) -> Any:

@@ -55,6 +55,11 @@ class Identifier:
     max_length: int = 255
     portable_pattern: str | None = None
     example: str = ""
+    file_key: str = ""  # its key in an environment file, when not `key`
+
+    @property
+    def document_key(self) -> str:
+        return self.file_key or self.key
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,16 @@ def identifiers() -> dict[str, Identifier]:
 
 def identifier(key: str) -> Identifier:
     return identifiers()[key]
+
+
+@cache
+def document_keys() -> dict[str, frozenset[str]]:
+    """The keys an environment file may hold: "" -> the top-level keys, <section> -> that section's fields."""
+    out: dict[str, set[str]] = {"": {i.document_key for i in identifiers().values()} | set(raw()["document_keys"])}
+    for s in settings().values():
+        out[""].add(s.section)
+        out.setdefault(s.section, set()).add(s.field)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @cache
@@ -154,7 +169,7 @@ def render_markdown() -> str:
     lines = [BEGIN, "", "| environment file | CloudFormation parameter | Terraform variable | limits |",
              "|---|---|---|---|"]
     for i in identifiers().values():
-        key = "name" if i.key == "environment" else i.key
+        key = i.document_key
         lines.append(f"| `{key}` | {i.cfn or '-'} | `{i.tf}` | `{i.portable_pattern or i.pattern}`"
                      + (f", {i.min_length}..{i.max_length} characters |" if i.portable_pattern else " |"))
     for s in settings().values():

@@ -16,7 +16,15 @@ from typing import Any
 import yaml
 
 from fuelflow import contract
-from fuelflow.config import ENV_DIR, available_environments, environment_path, load_environment, parse_environment
+from fuelflow.config import (
+    ENV_DIR,
+    available_environments,
+    check_region,
+    environment_path,
+    load_environment,
+    parse_environment,
+    require_project,
+)
 from fuelflow.errors import FuelflowError, InputError
 
 PRIVATE_RANGE = ipaddress.IPv4Network("10.0.0.0/8")
@@ -39,6 +47,7 @@ class EnvSummary:
 
 def summaries(project_dir: Path) -> list[EnvSummary]:
     """Every environment file; an invalid one is listed with its error, not skipped."""
+    require_project(project_dir)
     out = []
     for name in available_environments(project_dir):
         try:
@@ -121,8 +130,8 @@ def new_environment(project_dir: Path, name: str, source: str, region: str | Non
     if target.exists():
         raise InputError(f"{target} already exists", f"edit it, or pick another name than {name}")
     base = load_environment(project_dir, source)
-    if region is not None and not re.fullmatch(contract.identifier("region").pattern, region):
-        raise InputError(f"--region {region!r} is not a region code", "use a code such as eu-west-1")
+    if region is not None:
+        check_region(region, "--region")
     old_vpc = ipaddress.IPv4Network(base.network.vpc_cidr)
     new_vpc = free_vpc_range(old_vpc.prefixlen, used_ranges(project_dir))
     text = base.source.read_text()

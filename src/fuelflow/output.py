@@ -70,10 +70,10 @@ class Ui:
 
     def confirm(self, question: str, expected: str | None = None) -> bool:
         """Ask on a terminal. With `expected`, the user must type it exactly (destructive actions)."""
-        if expected is None:
-            answer = self.err.input(f"{question} [y/N] ")
+        if expected is None:  # escaped: rich would take [y/N] (and brackets in the question) for markup
+            answer = self.err.input(f"{_escape(question)} {_escape('[y/N]')} ")
             return answer.strip().lower() in ("y", "yes")
-        answer = self.err.input(f"{question}\nType [bold]{_escape(expected)}[/] to confirm: ")
+        answer = self.err.input(f"{_escape(question)}\nType [bold]{_escape(expected)}[/] to confirm: ")
         return answer.strip() == expected
 
 

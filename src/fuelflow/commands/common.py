@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from fuelflow.aws import AwsContext, Target, connect
-from fuelflow.config import Environment, load_environment
+from fuelflow.config import Environment, check_region, load_environment
 from fuelflow.errors import InputError
 from fuelflow.output import Ui
 
@@ -62,6 +62,26 @@ def target_options(f: F) -> F:
     return f
 
 
+LOCAL_HINT = "start `fuelflow local` and pass --endpoint-url http://127.0.0.1:4566 (to the deploy as well)"
+
+
+def throwaway(target: str, endpoint_url: str | None) -> bool:
+    """True when the command would start its own embedded emulator: it is empty, and gone when we exit."""
+    return target == "local" and endpoint_url is None
+
+
+def warn_throwaway(ui: Ui, command: str, env: str) -> None:
+    """Say at once that reading a throwaway emulator finds nothing, and how to read a running one."""
+    ui.warn(f"{command} reads a throwaway embedded emulator (no --endpoint-url): it is empty by construction, "
+            f"so nothing of {env} is deployed in it; {LOCAL_HINT}")
+
+
+def refuse_throwaway(command: str) -> None:
+    """Terraform commands that read a state backend: a throwaway emulator holds none; refuse before starting it."""
+    raise InputError(f"{command} needs the Terraform state of a deployed environment, and the embedded emulator "
+                     "it would start (no --endpoint-url) is empty by construction", LOCAL_HINT)
+
+
 def load_env(ctx: click.Context, name: str) -> Environment:
     return load_environment(project_dir_of(ctx), name)
 
@@ -71,6 +91,8 @@ def open_target(env: Environment, target: str, profile: str | None, region: str 
     """Connect; tell the user where the emulator is when we started one."""
     if target == "local" and profile:
         raise InputError("--profile is for --target aws", "drop --profile, or add --target aws")
+    if region is not None:
+        check_region(region, "--region")
     aws = connect(Target(kind=target, region=region, profile=profile, endpoint_url=endpoint_url),  # type: ignore[arg-type]
                   env.region)
     if aws.emulator is not None:

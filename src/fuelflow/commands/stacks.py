@@ -15,12 +15,15 @@ from fuelflow.commands.common import (
     output_option,
     pass_ui,
     project_dir_of,
+    refuse_throwaway,
     target_options,
+    throwaway,
+    warn_throwaway,
 )
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_destroy
 from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
-from fuelflow.errors import FuelflowError
+from fuelflow.errors import FuelflowError, InputError
 from fuelflow.output import Ui
 from fuelflow.plan import Plan, build_plan
 
@@ -66,6 +69,13 @@ def _emulator_notes(aws: AwsContext) -> list[str]:
         return []
     return [f"the local emulator does not model {', '.join(skipped)}: it skipped them although the stacks "
             "report complete (cfn-lint and checkov check them; on AWS they are created)"]
+
+
+def _where(aws: AwsContext) -> str:
+    """The target, as a message names it."""
+    if _ephemeral(aws):
+        return f"{aws.endpoint_url}, a throwaway emulator started for this command"
+    return aws.endpoint_url or f"AWS ({aws.region})"
 
 
 def _outputs_rows(results: list[StackResult]) -> list[list[str]]:
@@ -213,6 +223,8 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     """
     environment = load_env(ctx, env)
     if engine == "terraform":
+        if throwaway(target, endpoint_url):
+            refuse_throwaway(f"destroy --engine terraform --env {environment.name}")
         _terraform(ctx, "destroy", environment, target, profile, region, endpoint_url, ui, yes=yes, force=force,
                    confirm_name=confirm_name)
         return
@@ -242,15 +254,19 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
 
 def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, ...], target: str,
                  profile: str | None, region: str | None, endpoint_url: str | None, engine: str,
-                 ui: Ui) -> tuple[Environment, list[StackResult]] | None:
+                 ui: Ui) -> tuple[Environment, AwsContext, list[StackResult]] | None:
     """status/outputs: each selected stack as deployed; None when --engine terraform printed it already."""
     environment = load_env(ctx, env)
+    if throwaway(target, endpoint_url):
+        if engine == "terraform" and action == "outputs":
+            refuse_throwaway(f"outputs --engine terraform --env {environment.name}")
+        warn_throwaway(ui, action, environment.name)
     if engine == "terraform":
         _terraform(ctx, action, environment, target, profile, region, endpoint_url, ui)
         return None
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
-    return environment, _engine(aws, ui).status(plan)
+    return environment, aws, _engine(aws, ui).status(plan)
 
 
 @click.command("status")
@@ -267,7 +283,7 @@ def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     read = _read_stacks(ctx, "status", env, stacks, target, profile, region, endpoint_url, engine, ui)
     if read is None:
         return
-    environment, results = read
+    environment, _aws, results = read
     if ui.output == "json":
         ui.json({"environment": environment.name,
                  "stacks": [{"stack": r.stack, "status": r.status, "reason": r.reason} for r in results]})
@@ -290,8 +306,15 @@ def outputs_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     read = _read_stacks(ctx, "outputs", env, stacks, target, profile, region, endpoint_url, engine, ui)
     if read is None:
         return
-    environment, results = read
+    environment, aws, results = read
+    missing = [r.stack for r in results if r.action != "present"]
     results = [r for r in results if r.action == "present"]
+    where = _where(aws)
+    if not results:
+        raise InputError(f"{environment.name} is not deployed (no stack of it exists at {where})",
+                         f"deploy it first (fuelflow deploy --env {environment.name} with the same target options)")
+    if missing:
+        ui.warn(f"{environment.name} is partly deployed at {where}: missing {', '.join(missing)}")
     if ui.output == "json":
         ui.json({r.stack: r.outputs for r in results})
         return

@@ -19,7 +19,9 @@ from fuelflow.commands.common import (
     output_option,
     pass_ui,
     project_dir_of,
+    refuse_throwaway,
     target_options,
+    warn_throwaway,
 )
 from fuelflow.config import Environment
 from fuelflow.confirm import require_confirmation
@@ -124,6 +126,8 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
 
     Refuses while any state in the bucket still tracks resources (destroy first, or --force).
     """
+    if _ephemeral(target, endpoint_url):
+        refuse_throwaway(f"tf unbootstrap --env {env}")
     require_confirmation(ui, yes, "unbootstrap")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
@@ -187,8 +191,9 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
     Like `fuelflow destroy`: a production-tier environment, or deleting a database, needs --force and
     the environment's name.
     """
-    require_confirmation(ui, yes or confirm_name is not None or _ephemeral(target, endpoint_url),
-                                   "destroy")
+    if _ephemeral(target, endpoint_url):
+        refuse_throwaway(f"tf destroy --env {env}")
+    require_confirmation(ui, yes or confirm_name is not None, "destroy")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = ops.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, force=force,
@@ -207,6 +212,8 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
 def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Print the root module's outputs (sensitive values are never shown)."""
+    if _ephemeral(target, endpoint_url):
+        refuse_throwaway(f"tf output --env {env}")
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         outputs = ops.tf_outputs(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
     show_mapping(ui, f"Terraform outputs of {env}", outputs)
@@ -218,6 +225,8 @@ def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
 def status_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Where the state lives and what it tracks (read from the bucket; runs no terraform command)."""
+    if _ephemeral(target, endpoint_url):
+        warn_throwaway(ui, "tf status", env)
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = ops.tf_status(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
     show_mapping(ui, f"Terraform state of {env}", result)

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from fuelflow.commands.common import project_dir_of
-from fuelflow.errors import ExitCode, FuelflowError
+from fuelflow.errors import ExitCode, FuelflowError, InputError
 from fuelflow.output import Ui
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV
-from fuelflow.validate import CHECKS, GROUPS, CheckResult, Report, run_validate
+from fuelflow.validate import CFN_DIR, CHECKS, GROUPS, TF_DIR, CheckResult, Report, run_validate
 
 MAX_PROBLEM_LINES = 3
 CHECK_NAMES = ", ".join((*CHECKS, *GROUPS))
@@ -36,7 +36,11 @@ def validate_cmd(ctx: click.Context, only: tuple[str, ...], skip: tuple[str, ...
     could not run because its tool is missing (install it, or --skip the check).
     """
     ui = Ui(output="table" if output == "table" else "json")
-    report = run_validate(project_dir_of(ctx), only=only, skip=skip, plugin_dir=plugin_dir,
+    project = project_dir_of(ctx)
+    if not any((project / d).is_dir() for d in (CFN_DIR, TF_DIR)):
+        raise InputError(f"no fuelflow project in {project} ({CFN_DIR}/ and {TF_DIR}/ not found)",
+                         "run from the repository root or pass -C DIR")
+    report = run_validate(project, only=only, skip=skip, plugin_dir=plugin_dir,
                           native_sarif=output == "sarif", progress=ui.progress)
     if output == "json":
         ui.json(report.to_json())
