@@ -11,7 +11,7 @@ A parameter of an `AWS::SSM::Parameter::Value<...>` type evaluates to `ssm:<para
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,9 @@ NO_VALUE = _NoValue()
 class StackEvaluation:
     """One template evaluated for one environment."""
 
-    def __init__(self, project: ProjectEvaluation, template: Template) -> None:
+    def __init__(self, project: ProjectEvaluation, template: Template,
+                 parameters: Mapping[str, str] | None = None) -> None:
+        """`parameters`: the stack's own (default: the environment's CloudFormation parameters)."""
         self.project = project
         self.rel = f"{TEMPLATE_DIR}/{template.path.name}"
         self.template: dict[str, Any] = template.data
@@ -72,7 +74,7 @@ class StackEvaluation:
                             f"{env.stack_name(self.part)}/00000000-0000-0000-0000-000000000000",
             "AWS::NotificationARNs": [],
         }
-        given = env.cfn_parameters()
+        given = env.cfn_parameters() if parameters is None else parameters
         self.params: dict[str, Any] = {}
         for name, spec in (self.template.get("Parameters") or {}).items():
             value = given.get(name, spec.get("Default"))
@@ -293,6 +295,13 @@ class ProjectEvaluation:
 
     def resources(self) -> list[EvaluatedResource]:
         return [r for stack in self.stacks for r in stack.resources()]
+
+
+def active_resources(env: Environment, template: Template, parameters: Mapping[str, str],
+                     account_id: str = "123456789012") -> dict[str, bool]:
+    """Each resource of one stack -> whether CloudFormation creates it with these parameters (its Condition)."""
+    stack = StackEvaluation(ProjectEvaluation([], env, account_id), template, parameters)
+    return {str(logical): stack.active(str(logical)) for logical in stack.resources_spec}
 
 
 def _cfn_str(value: Any) -> str:

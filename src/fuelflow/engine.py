@@ -23,6 +23,8 @@ import botocore.exceptions
 from botocore.parsers import ResponseParserError
 from cfnlint.decode import decode_str
 
+from fuelflow.cfn_eval import active_resources
+from fuelflow.config import Environment
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
 from fuelflow.plan import Plan, StackPlan
 from fuelflow.templates import find_imports, resolve_name
@@ -236,14 +238,15 @@ class Engine:
 
     def preview(self, plan: Plan, states: dict[str, dict[str, Any] | None]) -> list[StackChanges]:
         """Prepare a change set for every stack that exists; list the template for new ones."""
-        return [self._preview_one(sp, states.get(sp.name)) for sp in plan.ordered()]
+        return [self._preview_one(sp, states.get(sp.name), plan.env) for sp in plan.ordered()]
 
-    def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None) -> StackChanges:
+    def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None, env: Environment) -> StackChanges:
         if state is None or state["StackStatus"] in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
-            changes = [ResourceChange("Add", lid, str(res.get("Type")))
-                       for lid, res in sp.template.resources.items()]
+            changes, excluded = _new_stack_resources(sp, env)
             note = "new stack" if state is None or state["StackStatus"] == "REVIEW_IN_PROGRESS" else \
                 "replaces the failed stack (ROLLBACK_COMPLETE)"
+            if excluded:
+                note += f"; {len(excluded)} resources excluded by conditions ({', '.join(excluded)})"
             return StackChanges(sp.name, "create", changes, note=note)
         if self._same_inputs(sp, state):
             return StackChanges(sp.name, "none", note="template, parameters and tags unchanged")
@@ -391,9 +394,8 @@ class Engine:
 
     def _deploy_one(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None) -> StackResult:
         started = time.monotonic()
-        if preview.kind == "none":
+        if preview.kind == "none":  # said once, by the preview the command printed before running
             d = self.describe(sp.name)
-            self._say(f"{sp.name}: no changes")
             return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
         if preview.kind == "create":
             if state is not None and state["StackStatus"] == "ROLLBACK_COMPLETE":
@@ -610,6 +612,15 @@ class Engine:
         except botocore.exceptions.ClientError:
             return []
         return [s["DBSnapshotIdentifier"] for s in snaps]
+
+
+def _new_stack_resources(sp: StackPlan, env: Environment) -> tuple[list[ResourceChange], list[str]]:
+    """A new stack's resources that CloudFormation will create (their Conditions evaluated with the stack's
+    parameters by cfn_eval), and the logical ids the conditions exclude."""
+    active = active_resources(env, sp.template, sp.parameters)
+    resources = sp.template.resources
+    changes = [ResourceChange("Add", lid, str(res.get("Type"))) for lid, res in resources.items() if active[lid]]
+    return changes, [lid for lid in resources if not active[lid]]
 
 
 def _endpoint_failure(exc: Exception) -> str:

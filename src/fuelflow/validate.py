@@ -13,8 +13,10 @@ Checks (the names `--only` / `--skip` take; `terraform` means both Terraform che
 
 terraform and the provider mirror come from fuelflow.tf.toolchain, as for `fuelflow tf` and parity.
 
-Independent checks run in parallel. A check whose tool is missing is "not run" and still fails the
-validation (nobody vouched for the code); a check with nothing to look at is "not run" and does not.
+Independent checks run in parallel. A check whose tool is missing (checkov, terraform) is "not run", with
+the command that installs it, and does not fail the validation — unless FUELFLOW_REQUIRE names the tool
+(`checkov`, `terraform`; CI sets it), then it fails: nobody vouched for the code. A check with nothing to look
+at is "not run" and never fails.
 The report renders as JSON or as SARIF 2.1.0 (one run per tool; cfn-lint's and checkov's own SARIF
 where they can produce it).
 """
@@ -54,7 +56,20 @@ TF_FMT_SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")  # what `terraform fmt` rewr
 TIMEOUT_S = 900
 
 CHECKOV_ENV = "FUELFLOW_CHECKOV"
-CHECKOV_FIX = "install it with python -m venv .venv-checkov && .venv-checkov/bin/pip install checkov"
+CHECKOV_FIX = ("install it: bash scripts/bootstrap.sh --test (creates .venv-checkov), or point FUELFLOW_CHECKOV "
+               "at a checkov")
+REQUIRE_ENV = "FUELFLOW_REQUIRE"  # the tools whose absence fails the run (CI: terraform,provider,checkov)
+REQUIRABLE = ("terraform", "provider", "checkov")
+
+
+def required_tools() -> frozenset[str]:
+    """The tools FUELFLOW_REQUIRE names; an unknown name is bad input, not silently ignored."""
+    names = {n.strip().lower() for n in os.environ.get(REQUIRE_ENV, "").split(",") if n.strip()}
+    unknown = names - set(REQUIRABLE)
+    if unknown:
+        raise InputError(f"{REQUIRE_ENV} names unknown tool(s) {', '.join(sorted(unknown))}",
+                         f"use a comma-separated list of {', '.join(REQUIRABLE)}")
+    return frozenset(names)
 CFN_LINT_FIX = "install it with pip install cfn-lint (it is a dependency of fuelflow)"
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -287,6 +302,7 @@ class _Run:
     tf_missing: InputError | None
     native_sarif: bool
     say: Progress
+    required: frozenset[str] = frozenset()  # FUELFLOW_REQUIRE: a missing tool named here fails the run
     _tf_env: dict[str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -304,7 +320,7 @@ class _Run:
     def terraform_not_run(self, check: str) -> CheckResult:
         """The result of a Terraform check that cannot run here (no usable terraform)."""
         reason = self.tf_missing or InputError("terraform not found")
-        return _not_run(check, reason.message, reason.fix, blocking=True)
+        return _not_run(check, reason.message, reason.fix, blocking="terraform" in self.required)
 
 
 def _exec(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
@@ -419,7 +435,7 @@ def check_checkov(run: _Run) -> CheckResult:
     checkov = find_checkov(run.project)
     if checkov is None:
         where = f" at {CHECKOV_ENV}={os.environ[CHECKOV_ENV]}" if os.environ.get(CHECKOV_ENV) else ""
-        return _not_run("checkov", f"checkov not found{where}", CHECKOV_FIX, blocking=True)
+        return _not_run("checkov", f"checkov not found{where}", CHECKOV_FIX, blocking="checkov" in run.required)
     out = run.work / "checkov"
     out.mkdir()
     cmd = [checkov, *(a for d in dirs for a in ("-d", d)), "--framework", "terraform", "cloudformation",
@@ -682,13 +698,14 @@ def run_validate(project_dir: Path | str, *, only: Iterable[str] = (), skip: Ite
     if not project.is_dir():
         raise InputError(f"project directory {project} does not exist", "pass --project-dir DIR")
     selected, skipped = select_checks(only, skip)
+    required = required_tools()
     toolchain, tf_missing = _toolchain(plugin_dir, selected)
     say: Progress = progress or (lambda _message: None)
     start = time.perf_counter()
     say(f"validate: running {', '.join(selected)} in {project}")
     with tempfile.TemporaryDirectory(prefix="fuelflow-validate-") as tmp:
         run = _Run(project=project, work=Path(tmp), toolchain=toolchain, tf_missing=tf_missing,
-                   native_sarif=native_sarif, say=say)
+                   native_sarif=native_sarif, say=say, required=required)
         with ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix="validate") as pool:
             futures = {name: pool.submit(_timed, name, run) for name in selected}
             done = {name: f.result() for name, f in futures.items()}

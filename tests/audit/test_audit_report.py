@@ -21,5 +21,6 @@ def test_json_and_sarif_carry_the_prowler_check() -> None:
 def test_exit_code_and_summary_count_failures_only() -> None:
     ok = report(Result("FF-S3-001", Status.NOT_CHECKED, "b", "access denied"),
                 Result("FF-RDS-007", Status.NOT_APPLICABLE, "db", "prod only"))
-    assert ok.exit_code == 0 and ok.summary_line() == "0 passed, 0 failed, 1 not checked, 1 not applicable"
+    assert ok.exit_code == 0 and ok.summary_line() == (
+        "2 controls, 2 results (one per control and resource): 0 passed, 0 failed, 1 not checked, 1 not applicable")
     assert report(Result("FF-S3-001", Status.FAILED, "b", "open")).exit_code == 3

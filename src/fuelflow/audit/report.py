@@ -33,8 +33,17 @@ class Report:
     def summary(self) -> dict[str, int]:
         return {s.value: self.count(s) for s in Status}
 
+    @property
+    def controls(self) -> int:
+        """How many controls were evaluated (each yields one result per resource it applies to)."""
+        return len({r.control_id for r in self.results})
+
+    def scope(self) -> str:
+        """What the counts count: controls, and results (one per control and resource)."""
+        return f"{self.controls} controls, {len(self.results)} results (one per control and resource)"
+
     def summary_line(self) -> str:
-        return ", ".join(f"{self.count(s)} {s.label}" for s in Status)
+        return f"{self.scope()}: " + ", ".join(f"{self.count(s)} {s.label}" for s in Status)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -52,7 +61,7 @@ class Report:
         return {
             "environment": self.environment, "project": self.project, "target": self.target,
             "engine": self.engine, "account": self.account, "region": self.region,
-            "results": rows, "summary": self.summary,
+            "controls": self.controls, "result_count": len(rows), "results": rows, "summary": self.summary,
         }
 
     def to_sarif(self) -> dict[str, Any]:
@@ -120,5 +129,5 @@ def print_table(ui: Ui, report: Report) -> None:
     for r in sorted(report.results, key=lambda r: (_ORDER[r.status], position[r.control_id])):
         c = control_by_id(r.control_id)
         rows.append((c.id, c.title, c.severity, r.status.label, r.resource, r.detail))
-    ui.table(f"Audit of {report.project} {report.environment} on {report.target} ({report.engine})",
+    ui.table(f"Audit of {report.project} {report.environment} on {report.target} ({report.engine}): {report.scope()}",
              ("Control", "Title", "Severity", "Status", "Resource", "Detail"), rows)

@@ -10,7 +10,7 @@ from fuelflow.commands.common import project_dir_of
 from fuelflow.errors import ExitCode, FuelflowError, InputError
 from fuelflow.output import Ui
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV
-from fuelflow.validate import CFN_DIR, CHECKS, GROUPS, TF_DIR, CheckResult, Report, run_validate
+from fuelflow.validate import CFN_DIR, CHECKS, GROUPS, REQUIRE_ENV, TF_DIR, CheckResult, Report, run_validate
 
 MAX_PROBLEM_LINES = 3
 CHECK_NAMES = ", ".join((*CHECKS, *GROUPS))
@@ -32,8 +32,9 @@ def validate_cmd(ctx: click.Context, only: tuple[str, ...], skip: tuple[str, ...
                  output: str) -> None:
     """Run every static check: cfn-lint, checkov, terraform fmt/validate, parity.
 
-    Independent checks run in parallel; progress goes to stderr. Exits 3 when any check fails, or
-    could not run because its tool is missing (install it, or --skip the check).
+    Independent checks run in parallel; progress goes to stderr. Exits 3 when any check fails. A check
+    whose tool (checkov, terraform) is not installed is "not run", with the command that installs it,
+    and does not fail the run unless FUELFLOW_REQUIRE names the tool (e.g. FUELFLOW_REQUIRE=checkov,terraform).
     """
     ui = Ui(output="table" if output == "table" else "json")
     project = project_dir_of(ctx)
@@ -50,6 +51,12 @@ def validate_cmd(ctx: click.Context, only: tuple[str, ...], skip: tuple[str, ...
         print_report(ui, report)
     if not report.ok:
         failed = report.failed
+        unrun = [r for r in report.results if r.status == "not run" and not r.ok]
+        if len(unrun) == len(failed):  # only required tools are missing: say that, not "failed"
+            raise FuelflowError(
+                f"validate: {', '.join(r.name for r in unrun)} not run, and {REQUIRE_ENV} requires "
+                f"{', '.join(sorted({_tool(r) for r in unrun}))}", unrun[0].fix or "install the tool",
+                exit_code=ExitCode.FINDINGS)
         raise FuelflowError(
             f"validate: {len(failed)} of {len(report.results)} checks failed ({', '.join(failed)})",
             "fix the problems listed" + (" above (--output json lists every one)" if output == "table" else ""),
@@ -64,8 +71,18 @@ def print_report(ui: Ui, report: Report) -> None:
             for r in report.results]
     ui.table(f"fuelflow validate — {report.project_dir}", ["check", "status", "counts", "duration", "problems"],
              rows)
+    missing = [r for r in report.results if r.status == "not run" and r.ok and r.fix]  # a tool is not installed
+    for r in missing:
+        ui.warn(f"{r.name} not run ({r.reason}): {r.fix}; {REQUIRE_ENV}={_tool(r)} makes this a failure")
     if report.ok:
-        ui.info(f"validate: all checks passed in {report.duration:.1f} s")
+        ran = [r for r in report.results if r.status == "passed"]
+        ui.info(f"validate: {'all checks' if not missing else f'{len(ran)} checks that ran'} passed in "
+                f"{report.duration:.1f} s" + (f"; not run: {', '.join(r.name for r in missing)}" if missing else ""))
+
+
+def _tool(r: CheckResult) -> str:
+    """The tool a check needs (the FUELFLOW_REQUIRE name)."""
+    return "checkov" if r.name == "checkov" else "terraform"
 
 
 def _first_problems(r: CheckResult) -> list[str]:
