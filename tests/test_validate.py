@@ -180,16 +180,19 @@ def test_checkov_located_by_env_then_project_venv_then_path(tmp_path: Path,
     assert find_checkov(tmp_path) is None  # a wrong explicit path is reported, not silently replaced
 
 
-def test_checkov_missing_is_not_run_and_fails_unless_skipped(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_checkov_missing_is_not_run_and_fails_only_when_required(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path, {"cloudformation/ok.yaml": CLEAN_TEMPLATE})
     monkeypatch.setenv("FUELFLOW_CHECKOV", str(tmp_path / "no-such-checkov"))
+    monkeypatch.delenv("FUELFLOW_REQUIRE", raising=False)
     report = run_validate(project, only=["checkov"])
     result = report.result("checkov")
-    assert result.status == "not run" and not result.ok and not report.ok
+    assert result.status == "not run" and result.ok and report.ok  # a new user's clone: reported, not failed
     assert result.reason is not None and result.reason.startswith("checkov not found")
-    assert result.fix == ("install it with python -m venv .venv-checkov && "
-                          ".venv-checkov/bin/pip install checkov")
+    assert result.fix is not None and "bash scripts/bootstrap.sh --test" in result.fix
+    monkeypatch.setenv("FUELFLOW_REQUIRE", "checkov")  # CI: nobody vouched for the code
+    required = run_validate(project, only=["checkov"])
+    assert required.result("checkov").status == "not run" and not required.ok
     skipped = run_validate(project, only=["checkov", "parity"], skip=["checkov"])
     assert skipped.ok
     assert skipped.result("checkov").status == "skipped"
@@ -283,6 +286,7 @@ Warning: Deprecated attribute
 def test_missing_terraform_is_not_run_with_a_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path, {"terraform/main.tf": FORMATTED_TF})
     monkeypatch.setenv("FUELFLOW_TERRAFORM", str(tmp_path / "no-terraform"))
+    monkeypatch.setenv("FUELFLOW_REQUIRE", "terraform")
     report = run_validate(project, only=["terraform"])
     assert not report.ok
     for name in ("terraform-fmt", "terraform-validate"):
@@ -316,6 +320,7 @@ def test_parity_reports_each_difference_in_the_file_it_names(tmp_path: Path, mon
 def test_parity_without_terraform_is_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path, {"cloudformation/ok.yaml": CLEAN_TEMPLATE, "terraform/main.tf": FORMATTED_TF})
     monkeypatch.setenv(toolchain.TERRAFORM_ENV, str(tmp_path / "no-terraform"))
+    monkeypatch.setenv("FUELFLOW_REQUIRE", "terraform")
     result = run_validate(project, only=["parity"]).result("parity")
     assert (result.status, result.ok) == ("not run", False)
     assert result.reason is not None and toolchain.TERRAFORM_ENV in result.reason

@@ -22,8 +22,9 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
   1  an operation failed (stack failed or rolled back, terraform error)
-  2  bad input (unknown environment, invalid setting, unreachable endpoint, ...): nothing was changed
-  3  findings (audit controls failed, validate checks failed)
+  2  bad input (unknown environment, invalid setting, unreachable endpoint, nothing deployed to read,
+     ...): nothing was changed
+  3  findings (audit controls failed, validate checks failed or a FUELFLOW_REQUIRE tool missing)
   4  declined at a confirmation prompt: nothing was changed
 """
 
