@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-import botocore.session
+import botocore.loaders
 import yaml
 
 from fuelflow import contract, names
@@ -269,10 +269,9 @@ def _yaml(value: Any) -> str:
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Every region of every partition that botocore's endpoint data lists for EC2 (no network call)."""
-    session = botocore.session.get_session()
-    return frozenset(r for p in session.get_available_partitions()
-                     for r in session.get_available_regions("ec2", partition_name=p))
+    """Every region of every partition in botocore's bundled endpoint data (`endpoints.json`; no network call)."""
+    data = botocore.loaders.Loader().load_data("endpoints")
+    return frozenset(str(r) for p in data["partitions"] for r in p.get("regions", {}))
 
 
 def nearest(word: str, candidates: Any) -> str | None:
