@@ -91,7 +91,8 @@ def _print_report(ui: Ui, title: str, report: Report, extra: dict[str, Any] | No
         ui.info(f"final snapshot: {s}")
     for n in report.notes:
         ui.info(f"note: {n}")
-    verdict = "done" if report.ok else "FAILED"
+    interrupted = any(r.action in ("not started", "cancelled", "interrupted") for r in report.results)
+    verdict = "done" if report.ok else "INTERRUPTED" if interrupted else "FAILED"
     ui.info(f"{verdict} in {report.seconds:.1f}s")
 
 
