@@ -106,7 +106,8 @@ def test_a_failure_stops_dependents_only_and_names_the_resource(plan: Plan) -> N
 
 def test_rollback_complete_is_refused_until_replace_failed(plan: Plan) -> None:
     fake = FakeCloudFormation()
-    fake.add_stack("fuel-flow-a-dev", "ROLLBACK_COMPLETE")
+    fake.add_stack("fuel-flow-a-dev", "ROLLBACK_COMPLETE", resources=[  # a retained resource: not automatic
+        {"LogicalResourceId": "Bucket", "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "DELETE_SKIPPED"}])
     engine = engine_for(fake)
     with pytest.raises(InputError) as err:
         engine.check_states(plan, replace_failed=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -15,7 +16,7 @@ from botocore.parsers import ResponseParserError
 
 from fuelflow import __version__
 from fuelflow.commands.common import Settings
-from fuelflow.errors import ExitCode, FuelflowError, InputError
+from fuelflow.errors import ExitCode, FuelflowError, InputError, Interrupted
 from fuelflow.output import Ui
 
 EXIT_CODES_HELP = """\b
@@ -26,6 +27,7 @@ Exit codes:
      ...): nothing was changed
   3  findings (audit controls failed, validate checks failed or a FUELFLOW_REQUIRE tool missing)
   4  declined at a confirmation prompt: nothing was changed
+  130  interrupted (Ctrl-C): the summary says what ran; a second Ctrl-C leaves at once
 """
 
 
@@ -132,12 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="fuelflow", standalone_mode=False)
         if isinstance(result, int) and not isinstance(result, bool):  # ctx.exit(n) comes back as n
             return result
+    except Interrupted as exc:
+        Ui().error(exc.one_line())
+        if exc.leave_now and argv is None:  # the real CLI: do not wait for the threads still polling
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except FuelflowError as exc:
         if debug:
             traceback.print_exc()
         Ui().error(exc.one_line())
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            Ui().error("interrupted (Ctrl-C)")
+            return int(ExitCode.INTERRUPTED)
         Ui().error("aborted")
         return int(ExitCode.DECLINED)
     except click.exceptions.Exit as exc:
@@ -156,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
         return int(ExitCode.FAILED)
     except KeyboardInterrupt:
-        Ui().error("interrupted")
-        return 130
+        Ui().error("interrupted (Ctrl-C)")
+        return int(ExitCode.INTERRUPTED)
     return int(ExitCode.OK)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -127,7 +128,7 @@ class Emulator:
         moto_fixes.apply()
         if not self.port:
             self.port = free_port(self.host)
-        app = _with_status(DomainDispatcherApplication(create_backend_app))
+        app = FaultInjector(_with_status(DomainDispatcherApplication(create_backend_app)))
         # moto's ThreadedMotoServer, plus the status route: built from the same public pieces
         self._server = make_server(self.host, self.port, app, True, request_handler=MotoRequestHandler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="fuelflow-emulator").start()
@@ -207,3 +208,158 @@ def wait_until_reachable(endpoint_url: str, timeout: float) -> None:
         delay = min(delay * 2, 0.5)
     raise FuelflowError(f"the emulator at {endpoint_url} did not start within {timeout:.0f}s",
                         "check that the port is free, or run `fuelflow local` to see its log")
+
+
+# ------------------------------------------------------------------------------------ fault injection
+
+FAULTS_PATH = "/_fuelflow/faults"
+
+
+@dataclass
+class FaultRule:
+    """Answer `action` (an API operation, e.g. DescribeStacks) with an error and/or after a delay.
+
+    `status` 0 = no error (delay only); `count` None = every matching request, else that many.
+    """
+
+    action: str
+    status: int = 0
+    code: str = ""
+    message: str = ""
+    count: int | None = None
+    delay: float = 0.0
+    hits: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultRule:
+        count = data.get("count")
+        return cls(str(data["action"]), int(data.get("status", 0)), str(data.get("code", "")),
+                   str(data.get("message", "")), None if count is None else int(count),
+                   float(data.get("delay", 0.0)))
+
+    @property
+    def spent(self) -> bool:
+        return self.count is not None and self.hits >= self.count
+
+
+class FaultInjector:
+    """WSGI middleware: throttling, server errors and delays on chosen API operations, for tests.
+
+    `POST /_fuelflow/faults` with {"rules": [{"action": "DescribeStacks", "status": 400, "code": "Throttling",
+    "count": 3, "delay": 0.5}, ...]} replaces the rules; `GET` shows them with their hits; `DELETE` clears
+    them. Errors use the shape of the operation's protocol (the query protocol's XML ErrorResponse, or the
+    JSON protocol's __type), so botocore parses and retries them as it does AWS's.
+
+    It also makes SSM parameter writes atomic (moto checks "already exists" and writes in two steps, which
+    two threads can interleave): the run lock (fuelflow.lock) relies on PutParameter Overwrite=False
+    failing for all but one writer, as it does on AWS.
+    """
+
+    _SERIAL = ("AmazonSSM.PutParameter", "AmazonSSM.DeleteParameter")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._ssm_writes = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == FAULTS_PATH:
+            return self._control(environ, start_response)
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if self.rules:
+            rule = self._match(environ, target)
+            if rule is not None:
+                if rule.delay:
+                    time.sleep(rule.delay)
+                if rule.status:
+                    return _error_response(start_response, rule, json_protocol=bool(target))
+        if target in self._SERIAL:
+            with self._ssm_writes:
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+    def _match(self, environ: dict[str, Any], target: str) -> FaultRule | None:
+        action = target.rsplit(".", 1)[-1] if target else _query_action(environ)
+        if not action:
+            return None
+        with self._lock:
+            for rule in self.rules:
+                if rule.action == action and not rule.spent:
+                    rule.hits += 1
+                    return rule
+        return None
+
+    def _control(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ.get("REQUEST_METHOD")
+        with self._lock:
+            if method == "POST":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    document = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                    self.rules = [FaultRule.from_dict(r) for r in document.get("rules", [])]
+                except (ValueError, KeyError, TypeError) as exc:
+                    return _json_response(start_response, "400 Bad Request", {"error": str(exc)})
+            elif method == "DELETE":
+                self.rules = []
+            body = {"rules": [dict(r.__dict__) for r in self.rules]}
+        return _json_response(start_response, "200 OK", body)
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """The Action of a query-protocol request (form body or query string); the body is put back."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(str(environ.get("QUERY_STRING", "")))
+    if "Action" in query:
+        return query["Action"][0]
+    if "x-www-form-urlencoded" not in str(environ.get("CONTENT_TYPE", "")):
+        return ""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+
+
+def _json_response(start_response: Any, status: str, document: Any) -> list[bytes]:
+    body = json.dumps(document).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _error_response(start_response: Any, rule: FaultRule, json_protocol: bool) -> list[bytes]:
+    from http import HTTPStatus
+
+    code = rule.code or ("Throttling" if rule.status == 400 else "InternalFailure")
+    message = rule.message or f"injected by {FAULTS_PATH}"
+    if json_protocol:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        content_type = "application/x-amz-json-1.1"
+    else:
+        kind = "Sender" if rule.status < 500 else "Receiver"
+        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>fuelflow-fault</RequestId></ErrorResponse>").encode()
+        content_type = "text/xml"
+    try:
+        phrase = HTTPStatus(rule.status).phrase
+    except ValueError:
+        phrase = "Error"
+    start_response(f"{rule.status} {phrase}", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def set_faults(endpoint_url: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """Replace the fault rules of the fuelflow emulator at `endpoint_url` (empty list: none); its answer."""
+    request = urllib.request.Request(f"{endpoint_url.rstrip('/')}{FAULTS_PATH}", method="POST",
+                                     data=json.dumps({"rules": rules}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, Any] = json.loads(response.read().decode())
+    return answer
+
+
+def get_faults(endpoint_url: str) -> dict[str, Any]:
+    """The fault rules of the emulator at `endpoint_url`, with how often each was applied."""
+    with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}{FAULTS_PATH}", timeout=10) as response:
+        answer: dict[str, Any] = json.loads(response.read().decode())
+    return answer

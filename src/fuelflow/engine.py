@@ -6,14 +6,17 @@
   and the wall time approaches the graph's critical path.
 - A failed stack stops its dependents only; the failing resource and AWS's reason are reported.
 - Throttling is absorbed by botocore's adaptive retries (aws.RETRY_CONFIG); polling backs off.
+- Ctrl-C while stacks run: no new stack starts, an update in flight is cancelled (it rolls back), a create or
+  delete in flight is waited for (CloudFormation cannot cancel those); a second Ctrl-C leaves at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,6 +40,8 @@ NO_CHANGE_REASONS = ("didn't contain changes", "No updates are to be performed",
 BUSY = "_IN_PROGRESS"
 TERMINAL_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 UPDATABLE = TERMINAL_OK | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
+# Results that make a report fail; the last three come from Ctrl-C (see Engine._schedule).
+NOT_OK = ("failed", "skipped", "not started", "cancelled", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class StackResult:
 
     @property
     def ok(self) -> bool:
-        return self.action not in ("failed", "skipped")
+        return self.action not in NOT_OK
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -172,6 +177,17 @@ class Engine:
         self.poll = poll or PollConfig()
         self.sleep = sleep
         self._lock = threading.Lock()
+        # Ctrl-C (see _schedule): `stopping` after the first, `abandoned` after the second.
+        self.stopping = threading.Event()
+        self.abandoned = threading.Event()
+        self._cancelled: set[str] = set()  # updates cancelled by Ctrl-C
+        self._last_status: dict[str, str] = {}  # each stack's status as last polled
+        self.prepared: list[tuple[str, str]] = []  # (change set ARN, stack) created by this engine
+
+    @property
+    def interrupted(self) -> bool:
+        """True once Ctrl-C stopped a deploy or destroy."""
+        return self.stopping.is_set()
 
     # ----------------------------------------------------------------------------------- reading
 
@@ -216,12 +232,17 @@ class Engine:
             if d is None:
                 continue
             status = d["StackStatus"]
-            if status == "ROLLBACK_COMPLETE" and not replace_failed:
+            if status == "ROLLBACK_COMPLETE" and not replace_failed and not self._holds_nothing(sp.name):
                 raise InputError(
                     f"{sp.name} is in ROLLBACK_COMPLETE (an earlier create failed; it cannot be updated)",
                     "run again with --replace-failed to delete and recreate it (it holds no resources)")
             if status.endswith(BUSY) and status != "REVIEW_IN_PROGRESS":
                 raise InputError(f"{sp.name} is busy ({status})", "wait for the running operation to finish")
+            if status == "UPDATE_ROLLBACK_FAILED":
+                raise InputError(
+                    f"{sp.name} is in UPDATE_ROLLBACK_FAILED: {d.get('StackStatusReason', '')}".rstrip(": "),
+                    "run again with --continue-rollback (it runs `aws cloudformation continue-update-rollback "
+                    f"--stack-name {sp.name}` and waits), or fix the resource that could not roll back first")
             if status.endswith("_FAILED"):
                 raise InputError(
                     f"{sp.name} is in {status}: {d.get('StackStatusReason', '')}".rstrip(": "),
@@ -292,6 +313,7 @@ class Engine:
             Description=f"fuelflow deploy of {sp.name}",
         )
         arn: str = resp["Id"]
+        self.prepared.append((arn, sp.name))
         waiter = self.cfn.get_waiter("change_set_create_complete")
         try:
             waiter.wait(ChangeSetName=arn, StackName=sp.name,
@@ -352,45 +374,134 @@ class Engine:
 
     def _schedule(self, names: list[str], deps_of: Callable[[str], set[str]],
                   work: Callable[[str], StackResult]) -> dict[str, StackResult]:
-        """Run `work` for each name once its dependencies succeeded; skip dependents of a failure."""
+        """Run `work` for each name once its dependencies succeeded; skip dependents of a failure.
+
+        Ctrl-C (SIGINT, handled here while stacks run): the first stops starting stacks ("not started")
+        and lets the workers cancel or finish what is in flight (see _on_interrupt); the second leaves at
+        once, marking what still runs "interrupted" with its last known status.
+        """
         results: dict[str, StackResult] = {}
         pending = list(names)
         running: dict[Future[StackResult], str] = {}
-        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-            while pending or running:
-                for name in list(pending):
-                    deps = deps_of(name)
-                    failed = [d for d in deps if d in results and not results[d].ok]
-                    if failed:
-                        pending.remove(name)
-                        results[name] = StackResult(name, "skipped", reason=f"{', '.join(sorted(failed))} failed")
-                        self._say(f"{name}: skipped, because {', '.join(sorted(failed))} failed")
-                    elif all(d in results for d in deps):
-                        pending.remove(name)
-                        running[pool.submit(work, name)] = name
-                if not running:
-                    continue
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for fut in done:
-                    name = running.pop(fut)
-                    try:
-                        results[name] = fut.result()
-                    except StackFailed as exc:
-                        results[name] = StackResult(name, "failed", exc.status, reason=exc.reason,
-                                                    failed_resource=exc.resource)
-                        self._say(f"{name}: FAILED {exc.status}"
-                                  + (f" at {exc.resource}" if exc.resource else "") + f": {exc.reason}")
-                    except FuelflowError as exc:
-                        results[name] = StackResult(name, "failed", "ERROR", reason=exc.one_line())
-                        self._say(f"{name}: FAILED: {exc.one_line()}")
-                    except botocore.exceptions.ClientError as exc:
-                        results[name] = StackResult(name, "failed", _error_code(exc), reason=_error_message(exc))
-                        self._say(f"{name}: FAILED: {_error_code(exc)}: {_error_message(exc)}")
-                    except (botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
-                        reason = _endpoint_failure(exc)
-                        results[name] = StackResult(name, "failed", "ERROR", reason=reason)
-                        self._say(f"{name}: FAILED: {reason}")
+        pool = ThreadPoolExecutor(max_workers=max(1, len(names)))
+        told = 0  # how many Ctrl-Cs were announced
+        try:
+            with self._sigint_handled():
+                while pending or running:
+                    told = self._announce_interrupt(told, running)
+                    if self.stopping.is_set():
+                        for name in pending:
+                            results[name] = StackResult(name, "not started", reason="Ctrl-C before it started")
+                        pending.clear()
+                    for name in list(pending):
+                        deps = deps_of(name)
+                        failed = [d for d in deps if d in results and not results[d].ok]
+                        if failed:
+                            pending.remove(name)
+                            results[name] = StackResult(name, "skipped",
+                                                        reason=f"{', '.join(sorted(failed))} failed")
+                            self._say(f"{name}: skipped, because {', '.join(sorted(failed))} failed")
+                        elif all(d in results for d in deps):
+                            pending.remove(name)
+                            running[pool.submit(work, name)] = name
+                    if not running:
+                        continue
+                    done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                    if self.abandoned.is_set():
+                        told = self._announce_interrupt(told, running)
+                        for name in running.values():
+                            status = self._last_status.get(name, "")
+                            results[name] = StackResult(name, "interrupted", status, reason=(
+                                f"still {status} in CloudFormation when fuelflow left (second Ctrl-C)"
+                                if status else "its request was in flight when fuelflow left (second Ctrl-C)"))
+                        running.clear()
+                        break
+                    for fut in done:
+                        name = running.pop(fut)
+                        results[name] = self._result_of(name, fut)
+        finally:
+            pool.shutdown(wait=not self.abandoned.is_set(), cancel_futures=True)
         return results
+
+    def _result_of(self, name: str, fut: Future[StackResult]) -> StackResult:
+        """A finished worker's result; its exception becomes a failed result with a one-line reason."""
+        try:
+            return fut.result()
+        except StackFailed as exc:
+            self._say(f"{name}: FAILED {exc.status}"
+                      + (f" at {exc.resource}" if exc.resource else "") + f": {exc.reason}")
+            return StackResult(name, "failed", exc.status, reason=exc.reason, failed_resource=exc.resource)
+        except FuelflowError as exc:
+            self._say(f"{name}: FAILED: {exc.one_line()}")
+            return StackResult(name, "failed", "ERROR", reason=exc.one_line())
+        except botocore.exceptions.ClientError as exc:
+            self._say(f"{name}: FAILED: {_error_code(exc)}: {_error_message(exc)}")
+            return StackResult(name, "failed", _error_code(exc), reason=_error_message(exc))
+        except (botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+            reason = _endpoint_failure(exc)
+            self._say(f"{name}: FAILED: {reason}")
+            return StackResult(name, "failed", "ERROR", reason=reason)
+
+    @contextlib.contextmanager
+    def _sigint_handled(self) -> Iterator[None]:
+        """While stacks run, Ctrl-C sets `stopping`, then `abandoned`, instead of raising KeyboardInterrupt
+        in the middle of the scheduler (only the main thread can set a signal handler)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(_signum: int, _frame: object) -> None:
+            (self.abandoned if self.stopping.is_set() else self.stopping).set()
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _announce_interrupt(self, told: int, running: dict[Future[StackResult], str]) -> int:
+        """Say (once each) what the first and the second Ctrl-C do; return how many were announced."""
+        if told < 1 and self.stopping.is_set():
+            told = 1
+            self._say("Ctrl-C: starting no more stacks; updates in flight are cancelled (they roll back), creates "
+                      "and deletes in flight are waited for (CloudFormation cannot cancel them). "
+                      "Ctrl-C again to leave at once")
+        if told < 2 and self.abandoned.is_set():
+            told = 2
+            still = [f"{n} ({self._last_status.get(n) or 'request in flight'})" for n in running.values()]
+            self._say("second Ctrl-C: leaving now" + (f"; still running in CloudFormation: {', '.join(still)} "
+                                                     "(`fuelflow status` shows when they end)" if still else ""))
+        return told
+
+    def _on_interrupt(self, stack: str, status: str) -> None:
+        """Ctrl-C seen by a worker whose stack is busy: cancel an update, wait for anything else."""
+        if status == "UPDATE_IN_PROGRESS":
+            try:
+                self.cfn.cancel_update_stack(StackName=stack)
+            except botocore.exceptions.ClientError as exc:  # e.g. already past the point of cancelling
+                self._say(f"{stack}: the update could not be cancelled ({_error_message(exc)}): waiting for it")
+                return
+            self._cancelled.add(stack)
+            self._say(f"{stack}: cancelling the update (CloudFormation rolls it back to the previous version); "
+                      "waiting for the rollback")
+        elif status == "CREATE_IN_PROGRESS":
+            self._say(f"{stack}: a create cannot be cancelled (CloudFormation offers no cancel; stopping would "
+                      "leave it to finish unobserved): waiting for it to finish")
+        elif status == "DELETE_IN_PROGRESS":
+            self._say(f"{stack}: a delete cannot be cancelled: waiting for it to finish")
+        else:
+            self._say(f"{stack}: {status} cannot be cancelled: waiting for it to finish")
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between polls; with the real clock, wake early for a Ctrl-C."""
+        if self.sleep is not time.sleep:
+            self.sleep(seconds)
+            return
+        deadline, stopping = time.monotonic() + seconds, self.stopping.is_set()
+        while (left := deadline - time.monotonic()) > 0:
+            if self.abandoned.is_set() or self.stopping.is_set() != stopping:
+                return
+            time.sleep(min(left, 0.1))
 
     def _deploy_one(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None) -> StackResult:
         started = time.monotonic()
@@ -408,9 +519,19 @@ class Engine:
         arn = preview.change_set if preview.kind == "update" else self._create_change_set(sp, "CREATE")[0]
         if arn is None:  # pragma: no cover - CREATE change sets always hold changes
             raise DeployError(f"{sp.name}: the change set was empty", "check the template")
+        if self.stopping.is_set():  # Ctrl-C while the change set was prepared: do not start it
+            self._delete_change_set(arn, sp.name)
+            if preview.kind == "create":  # the empty REVIEW_IN_PROGRESS stack the change set made
+                with contextlib.suppress(botocore.exceptions.ClientError):
+                    self.cfn.delete_stack(StackName=sp.name)
+            return StackResult(sp.name, "not started", reason="Ctrl-C before it started")
         self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
         final = self._wait(sp.name, since)
         status = final["StackStatus"]
+        if status == "UPDATE_ROLLBACK_COMPLETE" and sp.name in self._cancelled:
+            self._say(f"{sp.name}: update cancelled (Ctrl-C), rolled back to the previous version")
+            return StackResult(sp.name, "cancelled", status, self.outputs_of(final), time.monotonic() - started,
+                               reason="update cancelled by Ctrl-C; rolled back to the previous version")
         if status not in TERMINAL_OK:
             resource, reason = self._first_failure(sp.name, since)
             raise StackFailed(sp.name, status, reason or final.get("StackStatusReason", "") or "no reason given",
@@ -424,19 +545,26 @@ class Engine:
         delay = self.poll.initial
         deadline = time.monotonic() + self.poll.timeout
         seen: set[str] = set()
+        interrupt_handled = False
         while True:
+            if self.abandoned.is_set():
+                raise _Abandoned(stack)
             d = self.describe(stack)
             self._print_events(stack, since, seen)
             if d is None:
                 if deleting:
                     return {"StackStatus": "DELETE_COMPLETE"}
                 raise StackFailed(stack, "DELETED", "the stack disappeared while it was being deployed")
+            self._last_status[stack] = d["StackStatus"]
             if not d["StackStatus"].endswith(BUSY):
                 return d
+            if self.stopping.is_set() and not interrupt_handled:
+                interrupt_handled = True
+                self._on_interrupt(stack, d["StackStatus"])
             if time.monotonic() > deadline:
                 raise DeployError(f"{stack} still {d['StackStatus']} after {self.poll.timeout:.0f}s",
                                   "check the stack in the console; the operation is still running there")
-            self.sleep(delay)
+            self._pause(delay)
             delay = min(delay * self.poll.factor, self.poll.maximum)
 
     def _events(self, stack: str, since: datetime) -> list[dict[str, Any]]:
@@ -477,6 +605,46 @@ class Engine:
     def _say(self, message: str) -> None:
         with self._lock:
             self.progress(message)
+
+    # ----------------------------------------------------------------------------------- recovery
+
+    def _holds_nothing(self, stack: str) -> bool:
+        """True when every resource of `stack` is deleted (a failed create that rolled back completely)."""
+        try:
+            resources = self.cfn.describe_stack_resources(StackName=stack).get("StackResources", [])
+        except botocore.exceptions.ClientError:
+            return False
+        return all(r.get("ResourceStatus") == "DELETE_COMPLETE" for r in resources)
+
+    def continue_rollbacks(self, plan: Plan) -> list[str]:
+        """`continue-update-rollback` for each selected stack in UPDATE_ROLLBACK_FAILED, waiting for each to
+        reach UPDATE_ROLLBACK_COMPLETE (updatable again); the stacks it repaired."""
+        repaired = []
+        for sp in plan.ordered():
+            d = self.describe(sp.name)
+            if d is None or d["StackStatus"] != "UPDATE_ROLLBACK_FAILED":
+                continue
+            self._say(f"{sp.name}: UPDATE_ROLLBACK_FAILED: continuing the rollback (continue-update-rollback)")
+            since = datetime.now(timezone.utc)
+            self.cfn.continue_update_rollback(StackName=sp.name)
+            final = self._wait(sp.name, since)
+            if final["StackStatus"] != "UPDATE_ROLLBACK_COMPLETE":
+                resource, reason = self._first_failure(sp.name, since)
+                lid = resource.split(" ", 1)[0] or "LOGICAL_ID"
+                raise DeployError(
+                    f"{sp.name}: the rollback failed again ({final['StackStatus']})"
+                    + (f" at {resource}" if resource else "") + f": {reason or 'no reason given'}",
+                    f"fix that resource by hand and run again, or skip it: `aws cloudformation "
+                    f"continue-update-rollback --stack-name {sp.name} --resources-to-skip {lid}`")
+            self._say(f"{sp.name}: UPDATE_ROLLBACK_COMPLETE (it can be updated again)")
+            repaired.append(sp.name)
+        return repaired
+
+    def discard_prepared(self) -> None:
+        """Delete every change set this engine prepared and did not execute (Ctrl-C before any change)."""
+        prepared, self.prepared = self.prepared, []
+        for arn, stack in prepared:
+            self._delete_change_set(arn, stack)
 
     # ----------------------------------------------------------------------------------- destroy
 
@@ -621,6 +789,8 @@ def _new_stack_resources(sp: StackPlan, env: Environment) -> tuple[list[Resource
     resources = sp.template.resources
     changes = [ResourceChange("Add", lid, str(res.get("Type"))) for lid, res in resources.items() if active[lid]]
     return changes, [lid for lid in resources if not active[lid]]
+class _Abandoned(Exception):
+    """A worker leaving its stack to CloudFormation after the second Ctrl-C (nobody reads its result)."""
 
 
 def _endpoint_failure(exc: Exception) -> str:

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad input: nothing was called that changes anything
     FINDINGS = 3  # audit / validate found problems
     DECLINED = 4  # the user answered "no" at a confirmation prompt
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): the summary says what was done
 
 
 class FuelflowError(Exception):
@@ -45,3 +46,13 @@ class DeployError(FuelflowError):
     """An AWS-side operation failed."""
 
     exit_code = ExitCode.FAILED
+
+
+class Interrupted(FuelflowError):
+    """Ctrl-C: exit 130. `leave_now`: a second Ctrl-C, operations may still run (do not wait for them)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, message: str, fix: str | None = None, *, leave_now: bool = False) -> None:
+        super().__init__(message, fix)
+        self.leave_now = leave_now

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import botocore.exceptions
 import click
 
 from fuelflow.aws import AwsContext
@@ -23,7 +25,8 @@ from fuelflow.commands.common import (
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_destroy
 from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
-from fuelflow.errors import FuelflowError, InputError
+from fuelflow.errors import FuelflowError, InputError, Interrupted
+from fuelflow.lock import env_lock, run_lock
 from fuelflow.output import Ui
 from fuelflow.plan import Plan, build_plan
 
@@ -98,7 +101,8 @@ def _print_report(ui: Ui, title: str, report: Report, extra: dict[str, Any] | No
         ui.info(f"final snapshot: {s}")
     for n in report.notes:
         ui.info(f"note: {n}")
-    verdict = "done" if report.ok else "FAILED"
+    interrupted = any(r.action in ("not started", "cancelled", "interrupted") for r in report.results)
+    verdict = "done" if report.ok else "INTERRUPTED" if interrupted else "FAILED"
     ui.info(f"{verdict} in {report.seconds:.1f}s")
 
 
@@ -137,6 +141,7 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
     """Show what deploy would change (change sets; nothing is executed)."""
     environment, plan = _plan(ctx, env, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    _warn_if_locked(ui, aws, environment)
     engine = _engine(aws, ui)
     states = engine.check_states(plan, replace_failed=True)
     previews = engine.preview(plan, states)
@@ -159,13 +164,16 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
 @engine_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--replace-failed", is_flag=True,
-              help="Delete and recreate stacks left in ROLLBACK_COMPLETE by an earlier failed create.")
+              help="Delete and recreate stacks left in ROLLBACK_COMPLETE by an earlier failed create "
+                   "(automatic when such a stack holds no resource).")
+@click.option("--continue-rollback", is_flag=True,
+              help="First repair stacks in UPDATE_ROLLBACK_FAILED (continue-update-rollback, and wait).")
 @output_option
 @pass_ui
 @click.pass_context
 def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
                region: str | None, endpoint_url: str | None, engine: str, yes: bool, replace_failed: bool,
-               ui: Ui, output: str) -> None:
+               continue_rollback: bool, ui: Ui, output: str) -> None:
     """Deploy an environment: preview every stack's changes, confirm, then apply them.
 
     Stacks run as soon as the stacks they import from are complete; a failure stops only its
@@ -178,21 +186,28 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
         return
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    ctx.with_resource(run_lock(aws, environment, "deploy"))  # released when the command ends, however
     eng = _engine(aws, ui)
-    states = eng.check_states(plan, replace_failed)
-    ui.progress(f"deploying {environment.name} to {aws.endpoint_url or 'AWS'} ({aws.region}): "
-                + " -> ".join("[" + ", ".join(w) + "]" for w in plan.to_dict()["waves"]))
-    previews = eng.preview(plan, states)
-    _show_changes(ui, previews)
-    if any(p.kind != "none" for p in previews):
-        try:
-            approve(ui, yes or _ephemeral(aws), "deploy", f"Deploy these changes to {environment.name}?")
-        except FuelflowError:
-            eng.discard(previews)
-            raise
+    try:
+        if continue_rollback:
+            eng.continue_rollbacks(plan)
+        states = eng.check_states(plan, replace_failed)
+        ui.progress(f"deploying {environment.name} to {aws.endpoint_url or 'AWS'} ({aws.region}): "
+                    + " -> ".join("[" + ", ".join(w) + "]" for w in plan.to_dict()["waves"]))
+        previews = eng.preview(plan, states)
+        _show_changes(ui, previews)
+        if any(p.kind != "none" for p in previews):
+            try:
+                approve(ui, yes or _ephemeral(aws), "deploy", f"Deploy these changes to {environment.name}?")
+            except FuelflowError:
+                eng.discard(previews)
+                raise
+    except KeyboardInterrupt:
+        _interrupted_before_changes(ui, eng, plan, "deploy")
     report = eng.deploy(plan, previews, states)
     report.notes.extend(_emulator_notes(aws))
     _print_report(ui, f"{environment.name} stacks", report)
+    _raise_if_interrupted(eng, report, "deploy", environment.name)
     if not report.ok:
         raise FuelflowError(f"deploy of {environment.name} failed: "
                             + "; ".join(f"{r.stack} {r.action}" for r in report.results if not r.ok),
@@ -230,6 +245,7 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
         return
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    ctx.with_resource(run_lock(aws, environment, "destroy"))  # released when the command ends, however
     eng = _engine(aws, ui)
     existing = eng.destroy_checks(plan)
     if not existing:
@@ -243,13 +259,78 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     for stack, lid, rtype, policy in stateful:
         fate = "kept (retained)" if policy.startswith("Retain") else "DELETED after a final snapshot"
         ui.progress(f"    {stack}/{lid} ({rtype}): {fate}")
-    guard_destroy(ui, environment, yes or _ephemeral(aws), force, confirm_name,
-                  [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"],
-                  f"Destroy {environment.name}?")
+    try:
+        guard_destroy(ui, environment, yes or _ephemeral(aws), force, confirm_name,
+                      [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"],
+                      f"Destroy {environment.name}?")
+    except KeyboardInterrupt:
+        _interrupted_before_changes(ui, eng, plan, "destroy")
     report = eng.destroy(plan, existing)
     _print_report(ui, f"{environment.name} destroyed", report)
+    _raise_if_interrupted(eng, report, "destroy", environment.name)
     if not report.ok:
         raise FuelflowError(f"destroy of {environment.name} failed", "see the failing resource and reason above")
+
+
+# ------------------------------------------------------------------ Ctrl-C, the run lock
+
+
+def _interrupted_before_changes(ui: Ui, eng: Engine, plan: Plan, action: str) -> None:
+    """Ctrl-C before anything ran (checks, preview, prompt): drop the prepared change sets, print the
+    summary, exit 130."""
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: leave the change sets (they change nothing)
+        eng.discard_prepared()
+    report = Report([StackResult(sp.name, "not started", reason="Ctrl-C before any change")
+                     for sp in plan.ordered()], 0.0)
+    _print_report(ui, f"{plan.env.name} {action} interrupted", report)
+    raise Interrupted(f"{action} of {plan.env.name} interrupted (Ctrl-C) before any change: nothing was changed",
+                      "run the command again when ready")
+
+
+def _raise_if_interrupted(eng: Engine, report: Report, action: str, env: str) -> None:
+    """After a Ctrl-C while stacks ran: exit 130, saying what is still running and how to finish."""
+    if not eng.interrupted:
+        return
+    still = [f"{r.stack} ({r.status or 'request in flight'})" for r in report.results if r.action == "interrupted"]
+    message = f"{action} of {env} interrupted (Ctrl-C)"
+    if still:
+        message += f"; still running in CloudFormation: {', '.join(still)}"
+    fix = (f"run `fuelflow {action} --env {env}` again to finish" if not still else
+           f"wait for them (`fuelflow status --env {env}`), then run `fuelflow {action} --env {env}` again")
+    raise Interrupted(message, fix, leave_now=bool(still) or eng.abandoned.is_set())
+
+
+def _warn_if_locked(ui: Ui, aws: AwsContext, environment: Environment) -> None:
+    """diff takes no lock (its change sets change nothing, and are deleted), but says when a run holds it."""
+    try:
+        held = env_lock(aws, environment).holder()
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):  # no SSM access: say nothing
+        return
+    if held is not None:
+        ui.warn(f"{held.describe(environment.name)}: this diff may change as that run goes on")
+
+
+@click.command("unlock")
+@env_option
+@click.argument("lock_id")
+@target_options
+@output_option
+@pass_ui
+@click.pass_context
+def unlock_cmd(ctx: click.Context, env: str, lock_id: str, target: str, profile: str | None, region: str | None,
+               endpoint_url: str | None, ui: Ui, output: str) -> None:
+    """Remove the run lock a dead deploy/destroy left on ENV (LOCK_ID: from the refused run's message).
+
+    Like `terraform force-unlock`: only the lock with that id is removed. Make sure its run is dead first.
+    """
+    environment = load_env(ctx, env)
+    aws = open_target(environment, target, profile, region, endpoint_url, ui)
+    held = env_lock(aws, environment).force_unlock(lock_id)
+    if ui.output == "json":
+        ui.json({"environment": environment.name, "unlocked": held.__dict__})
+        return
+    ui.info(f"unlocked {environment.name} (was held by {held.who}, pid {held.pid}, {held.operation}, "
+            f"since {held.since})")
 
 
 def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, ...], target: str,
@@ -331,4 +412,4 @@ def _terraform(ctx: click.Context, action: str, env: Environment, target: str, p
     run_engine_command(action, env, aws, project_dir_of(ctx), ui, **kwargs)
 
 
-COMMANDS = [plan_cmd, diff_cmd, deploy_cmd, destroy_cmd, status_cmd, outputs_cmd]
+COMMANDS = [plan_cmd, diff_cmd, deploy_cmd, destroy_cmd, status_cmd, outputs_cmd, unlock_cmd]

@@ -12,6 +12,7 @@ from fuelflow.aws import AwsContext
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_destroy, require_confirmation
 from fuelflow.errors import DeployError, FuelflowError, InputError
+from fuelflow.lock import run_lock
 from fuelflow.output import Ui
 from fuelflow.tf.plans import STATEFUL_TYPES, redact_outputs
 from fuelflow.tf.render import LOCAL_STATE, TEARDOWN_OVERRIDE, render_teardown_override
@@ -184,7 +185,7 @@ def tf_bootstrap(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: U
                  plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> dict[str, Any]:
     """Create (or confirm) the environment's state backend; write its backend config file."""
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
-    with locked(s):
+    with run_lock(aws_ctx, env, "tf bootstrap"), locked(s):
         return bootstrap(s)
 
 
@@ -194,7 +195,7 @@ def tf_unbootstrap(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui:
     """Delete the state backend (guarded: see `unbootstrap`)."""
     require_confirmation(ui, auto_approve, "unbootstrap")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
-    with locked(s):
+    with run_lock(aws_ctx, env, "tf unbootstrap"), locked(s):
         return unbootstrap(s, force=force, auto_approve=auto_approve)
 
 
@@ -218,7 +219,7 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
     auto_approve = auto_approve or aws_ctx.emulator is not None
     require_confirmation(ui, auto_approve, "apply")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
-    with locked(s):
+    with run_lock(aws_ctx, env, "tf deploy"), locked(s):  # at once, exit 2 (Terraform's own lock would wait 60 s)
         root = prepare_main(s)
         summary = s.plan(root)
         if summary is None:
@@ -245,7 +246,7 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
     ephemeral = aws_ctx.emulator is not None
     require_confirmation(ui, auto_approve or ephemeral or confirm_name is not None, "destroy")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
-    with locked(s):
+    with run_lock(aws_ctx, env, "tf destroy"), locked(s):
         root = prepare_main(s)
         summary = s.plan(root, destroy=True)
         if summary is None:
