@@ -922,6 +922,173 @@ def _fix_group_rule_description() -> None:
         lambda self: self.ip_range.get("Description") or self.source_group.get("Description"))
 
 
+# ------------------------------------------------------------------------------------------------ stack updates
+
+
+def _find_change_set(backend: Any, change_set_name: str) -> Any:
+    return backend.change_sets.get(change_set_name) or next(
+        (cs for cs in backend.change_sets.values() if cs.change_set_name == change_set_name), None)
+
+
+def _fix_stack_updates() -> None:
+    import copy
+
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    from fuelflow import moto_update
+
+    _require(parsing.ResourceMap, "_delete_resource", "load", "load_conditions")
+    _require(Stack, "_create_output_map", "_add_stack_event", "parse_template")
+    for name in ("clean_json", "parse_and_create_resource", "get_model_map", "resource_class_from_type"):
+        if not hasattr(parsing, name):
+            raise AttributeError(f"moto.cloudformation.parsing has no {name}")
+
+    original_create = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None:  # what an update compares the new properties with
+            props = parsing.clean_json(copy.deepcopy(resource_json.get("Properties") or {}), resources_map)
+            moto_update.record_props(resources_map, logical_id, props or {})
+        return resource
+
+    previous_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = _find_change_set(self, change_set_name)
+        if change_set is None or change_set.change_set_type != "UPDATE":
+            return previous_execute(self, change_set_name, stack_name)
+        stack = self.stacks[change_set.stack_id]
+        before = [e.name for e in stack.exports]
+        moto_update.StackUpdate(stack, change_set.template_dict, change_set.parameters, change_set.tags
+                                ).run(change_set.template)
+        change_set.execution_status = "EXECUTE_COMPLETE"
+        if stack.status == "UPDATE_COMPLETE":
+            for name in before:
+                self.exports.pop(name, None)
+            for export in stack.exports:
+                self.exports[export.name] = export
+        return None
+
+    def update(self: Any, template: str, role_arn: str | None = None, parameters: dict[str, Any] | None = None,
+               tags: dict[str, str] | None = None) -> None:
+        moto_update.StackUpdate(self, Stack.parse_template(template), parameters, tags).run(template)
+        self.role_arn = role_arn
+
+    parsing.parse_and_create_resource = parse_and_create_resource  # type: ignore[assignment]
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    Stack.update = update  # type: ignore[method-assign]
+
+
+def _fix_change_set_changes() -> None:
+    from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+
+    from fuelflow import moto_update
+
+    _require(ChangeSet, "diff")
+    original_diff = ChangeSet.diff
+    original_create = CloudFormationBackend.create_change_set
+
+    def diff(self: Any) -> list[Any]:
+        if self.change_set_type != "UPDATE":
+            return original_diff(self)
+        try:
+            return moto_update.changes_of(moto_update.plan(self.stack, self.template_dict, self.parameters,
+                                                           self.tags))
+        except Exception as exc:  # the change set FAILS with the reason, as CloudFormation's does
+            self.fuelflow_failure = moto_update.error_text(exc)
+            return []
+
+    def create_change_set(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        change_set_id, stack_id = original_create(self, *args, **kwargs)
+        change_set = self.change_sets[change_set_id]
+        failure = getattr(change_set, "fuelflow_failure", None)
+        if failure:
+            change_set.status, change_set.execution_status = "FAILED", "UNAVAILABLE"
+            change_set.status_reason = failure
+        elif change_set.status == "FAILED" and change_set.tags is not None and \
+                moto_update.user_stack_tags(change_set.tags) != moto_update.user_stack_tags(change_set.stack.tags):
+            change_set.status, change_set.execution_status = "CREATE_COMPLETE", "AVAILABLE"  # stack tags change
+            change_set.status_reason = None
+        return change_set_id, stack_id
+
+    ChangeSet.diff = diff  # type: ignore[method-assign]
+    CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
+
+
+def _fix_failed_execution() -> None:
+    import logging
+
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from fuelflow import moto_update
+
+    log = logging.getLogger("fuelflow.emulator")
+    previous_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        try:
+            return previous_execute(self, change_set_name, stack_name)
+        except Exception as exc:
+            change_set = _find_change_set(self, change_set_name)
+            if change_set is None:
+                raise
+            stack = self.stacks[change_set.stack_id]
+            reason = moto_update.error_text(exc)
+            log.warning("change set %s of %s failed (%s); the stack is rolled back", change_set.change_set_name,
+                        stack.name, reason, exc_info=True)
+            change_set.execution_status = "EXECUTE_FAILED"
+            if change_set.change_set_type == "CREATE":
+                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+                try:
+                    stack.resource_map.delete()
+                except Exception as cleanup:
+                    log.warning("rollback of %s left resources behind: %s", stack.name,
+                                moto_update.error_text(cleanup))
+                stack.status = "ROLLBACK_COMPLETE"
+                stack._add_stack_event("ROLLBACK_COMPLETE")
+            else:
+                stack.status = "UPDATE_ROLLBACK_FAILED"
+                stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=reason)
+            return None
+
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+
+
+def _fix_stack_tags() -> None:
+    from moto.cloudformation import parsing
+
+    from fuelflow import moto_update
+
+    previous = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        resource = previous(logical_id, resource_json, resources_map, account_id, region_name)
+        stack_tags = moto_update.user_stack_tags(getattr(resources_map, "tags", None))
+        rtype = resource_json.get("Type", "")
+        if resource is not None and stack_tags and moto_update.taggable(rtype, resource):
+            own = moto_update.own_tags(rtype, moto_update.props_of(resources_map, logical_id))
+            moto_update.sync_tags(rtype, resource, {**stack_tags, **own}, own, account_id, region_name)
+        return resource
+
+    parsing.parse_and_create_resource = parse_and_create_resource  # type: ignore[assignment]
+
+
+def _fix_ingress_delete() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupIngress
+
+    from fuelflow import moto_update
+
+    if "delete" in SecurityGroupIngress.__dict__:
+        raise NotNeeded("moto deletes it itself")
+    SecurityGroupIngress.delete = lambda self, account_id, region_name: moto_update.revoke_ingress(  # type: ignore[attr-defined]
+        self, account_id, region_name)
+
+
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
@@ -948,4 +1115,11 @@ FIXES: tuple[Fix, ...] = (
     Fix(15, "DB parameters a user set report Source user", _fix_db_parameter_source),
     Fix(16, "a launch template's own tags stay off its data", _fix_launch_template_own_tags),
     Fix(17, "security group rules that reference a group keep their description", _fix_group_rule_description),
+    Fix(18, "stack updates evaluate parameters and conditions, replace per the schemas, update in place",
+        _fix_stack_updates),
+    Fix(19, "update change sets list Add/Modify/Remove with Replacement, Scope and Details", _fix_change_set_changes),
+    Fix(20, "a change set whose execution fails rolls the stack back instead of answering 500",
+        _fix_failed_execution),
+    Fix(21, "stack tags propagate to the stack's resources", _fix_stack_tags),
+    Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
 )
