@@ -984,10 +984,12 @@ def _fix_stack_updates() -> None:
 
 def _fix_change_set_changes() -> None:
     from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
 
     from fuelflow import moto_update
 
     _require(ChangeSet, "diff")
+    _require(CloudFormationResponse, "_validate_different_update", "_get_param")
     original_diff = ChangeSet.diff
     original_create = CloudFormationBackend.create_change_set
 
@@ -1014,8 +1016,17 @@ def _fix_change_set_changes() -> None:
             change_set.status_reason = None
         return change_set_id, stack_id
 
+    original_validate = CloudFormationResponse._validate_different_update
+
+    def validate_different_update(self: Any, incoming_params: Any, stack_body: str, old_stack: Any) -> None:
+        tags = {t["Key"]: t["Value"] for t in self._get_param("Tags", []) or []}
+        if tags and moto_update.user_stack_tags(tags) != moto_update.user_stack_tags(old_stack.tags):
+            return  # only the stack tags change: that is an update (moto compared template and parameters)
+        original_validate(self, incoming_params, stack_body, old_stack)
+
     ChangeSet.diff = diff  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
+    CloudFormationResponse._validate_different_update = validate_different_update  # type: ignore[method-assign]
 
 
 def _fix_failed_execution() -> None:
@@ -1089,6 +1100,27 @@ def _fix_ingress_delete() -> None:
         self, account_id, region_name)
 
 
+def _fix_condition_short_form() -> None:
+    import importlib
+
+    from moto.cloudformation import utils
+
+    original = utils.yaml_tag_constructor
+    probe = original(None, "!Condition", type("Node", (), {"value": "X"})())
+    if probe == {"Condition": "X"}:
+        raise NotNeeded("moto reads !Condition itself")
+
+    def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
+        if tag == "!Condition":  # a condition reference inside Fn::And/Or/Not, as the long form {"Condition": X}
+            return {"Condition": node.value}
+        return original(loader, tag, node)
+
+    for name in ("moto.cloudformation.utils", "moto.cloudformation.models", "moto.cloudformation.responses"):
+        module = importlib.import_module(name)
+        if getattr(module, "yaml_tag_constructor", None) is original:
+            module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
+
+
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
@@ -1122,4 +1154,5 @@ FIXES: tuple[Fix, ...] = (
         _fix_failed_execution),
     Fix(21, "stack tags propagate to the stack's resources", _fix_stack_tags),
     Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
+    Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
 )
