@@ -1064,6 +1064,7 @@ def _fix_failed_execution() -> None:
             else:
                 stack.status = "UPDATE_ROLLBACK_FAILED"
                 stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=reason)
+            stack.stack_status_reason = reason
             return None
 
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]

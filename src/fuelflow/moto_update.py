@@ -98,6 +98,8 @@ def dependency_order(resources: dict[str, Any]) -> list[str]:
 
 def identity(value: Any) -> str:
     """What a moto model object (a Ref that moto resolves to the object itself) stands for: its id or name."""
+    if isinstance(value, InPlace):
+        value = value.resource
     for attr in ("physical_resource_id", "subnet_name", "name", "id"):
         found = getattr(value, attr, None)
         if isinstance(found, str):
@@ -200,6 +202,12 @@ class UpdateFailed(Exception):
     def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
         super().__init__(reason)
         self.logical_id, self.resource_type, self.reason = logical_id, resource_type, reason
+
+
+def physical_id(resource: Any) -> str | None:
+    """A resource's physical id, None for the models moto gives none (a SecurityGroupIngress)."""
+    value = getattr(resource, "physical_resource_id", None)
+    return value if isinstance(value, str) else None
 
 
 def error_text(exc: BaseException) -> str:
@@ -654,7 +662,7 @@ class StackUpdate:
                 continue
             replace = [c for c in changed if c in create_only(rtype)]
             decision = Decision(lid, rtype, "Modify", "True" if replace else "False", changed, tags,
-                                getattr(old_obj, "physical_resource_id", None))
+                                physical_id(old_obj))
             decisions.append(decision)
             if not execute:
                 resource_map._parsed_resources[lid] = Pending(lid) if replace else InPlace(old_obj, rtype, changed)
@@ -687,7 +695,7 @@ class StackUpdate:
         if obj is not None:
             self.created.append((lid, obj, self.template["Resources"][lid]))
         self._event(lid, rtype, "CREATE_COMPLETE" if not replacing else "UPDATE_COMPLETE",
-                    physical_id=getattr(obj, "physical_resource_id", None))
+                    physical_id=physical_id(obj))
         return obj
 
     def _replace(self, lid: str, rtype: str, old_obj: Any, old_props: dict[str, Any], new_props: dict[str, Any],
@@ -703,7 +711,7 @@ class StackUpdate:
 
     def _update(self, lid: str, rtype: str, old_obj: Any, old_props: dict[str, Any], new_props: dict[str, Any],
                 changed: list[str], resource_map: Any) -> None:
-        self._event(lid, rtype, "UPDATE_IN_PROGRESS", physical_id=old_obj.physical_resource_id)
+        self._event(lid, rtype, "UPDATE_IN_PROGRESS", physical_id=physical_id(old_obj))
         self.updated.append((lid, old_obj, old_props, new_props, changed))
         try:
             skipped = update_in_place(rtype, old_obj, old_props, new_props, changed, self.account_id,
@@ -714,7 +722,7 @@ class StackUpdate:
         resource_map._parsed_resources[lid] = old_obj
         record_props(resource_map, lid, new_props)
         note = f"the emulator does not apply changes to {', '.join(skipped)}" if skipped else None
-        self._event(lid, rtype, "UPDATE_COMPLETE", note, old_obj.physical_resource_id)
+        self._event(lid, rtype, "UPDATE_COMPLETE", note, physical_id(old_obj))
 
     def _retag(self, rtype: str, obj: Any, old_props: dict[str, Any], new_props: dict[str, Any],
                old_stack: dict[str, str], new_stack: dict[str, str]) -> None:
@@ -728,7 +736,7 @@ class StackUpdate:
         obj = self.old_map._parsed_resources.get(lid)
         if execute:
             self.cleanup.append((lid, obj, body))
-        return Decision(lid, body["Type"], "Remove", physical_id=getattr(obj, "physical_resource_id", None))
+        return Decision(lid, body["Type"], "Remove", physical_id=physical_id(obj))
 
     def _delete(self, obj: Any, body: dict[str, Any]) -> None:
         if body.get("Type") == "AWS::EC2::SecurityGroupIngress":
@@ -746,20 +754,19 @@ class StackUpdate:
                 replaced = any(lid == c[0] for c in self.created)
                 policy = body.get("UpdateReplacePolicy" if replaced else "DeletionPolicy")
                 if policy == "Retain" or obj is None:
-                    self._event(lid, body["Type"], "DELETE_SKIPPED", physical_id=getattr(obj, "physical_resource_id",
-                                                                                          None))
+                    self._event(lid, body["Type"], "DELETE_SKIPPED", physical_id=physical_id(obj))
                     continue
                 try:
                     self._delete(obj, body)
                 except Exception as exc:
                     left.append((lid, obj, body, exc))
                 else:
-                    self._event(lid, body["Type"], "DELETE_COMPLETE", physical_id=obj.physical_resource_id)
+                    self._event(lid, body["Type"], "DELETE_COMPLETE", physical_id=physical_id(obj))
             if not left:
                 return
             pending = [(lid, obj, body) for lid, obj, body, _exc in left]
         for lid, obj, body, exc in left:
-            self._event(lid, body["Type"], "DELETE_FAILED", error_text(exc), getattr(obj, "physical_resource_id", None))
+            self._event(lid, body["Type"], "DELETE_FAILED", error_text(exc), physical_id(obj))
 
     def _roll_back(self) -> None:
         """Undo: delete what this update created, put back the properties and tags it changed."""
