@@ -1122,6 +1122,31 @@ def _fix_condition_short_form() -> None:
             module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
 
 
+def _fix_db_instance_storage_ceiling() -> None:
+    import inspect
+
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    source = inspect.getsource(DBInstance.create_from_cloudformation_json)
+    kept = {prop: attr for prop, attr in (("MaxAllocatedStorage", "max_allocated_storage"),
+                                          ("CACertificateIdentifier", "ca_certificate_identifier"))
+            if prop not in source}
+    if not kept:
+        raise NotNeeded("moto keeps them itself")
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        db = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties") or {}
+        for prop, attr in kept.items():
+            if props.get(prop) is not None:
+                setattr(db, attr, int(props[prop]) if prop == "MaxAllocatedStorage" else str(props[prop]))
+        return db
+
+    DBInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+
+
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
@@ -1156,4 +1181,5 @@ FIXES: tuple[Fix, ...] = (
     Fix(21, "stack tags propagate to the stack's resources", _fix_stack_tags),
     Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
     Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
+    Fix(24, "DB instances keep MaxAllocatedStorage and CACertificateIdentifier", _fix_db_instance_storage_ceiling),
 )
