@@ -712,10 +712,10 @@ class StackUpdate:
     def _update(self, lid: str, rtype: str, old_obj: Any, old_props: dict[str, Any], new_props: dict[str, Any],
                 changed: list[str], resource_map: Any) -> None:
         self._event(lid, rtype, "UPDATE_IN_PROGRESS", physical_id=physical_id(old_obj))
-        self.updated.append((lid, old_obj, old_props, new_props, changed))
-        try:
+        try:  # a resource whose update raised is taken as unchanged: moto's calls change all or nothing
             skipped = update_in_place(rtype, old_obj, old_props, new_props, changed, self.account_id,
                                       self.region_name)
+            self.updated.append((lid, old_obj, old_props, new_props, changed))
             self._retag(rtype, old_obj, old_props, new_props, self.old_tags, self.new_tags)
         except Exception as exc:
             raise UpdateFailed(lid, rtype, error_text(exc)) from exc
