@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.parsers import ResponseParserError
 
 from cfn_lifecycle import Deployed
 from fuelflow import moto_update
@@ -167,8 +168,8 @@ def test_failed_update_rolls_back_and_stays_deployable(emulator: Emulator, proje
 def test_emulator_logs_a_500_with_its_traceback(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     """Every request answered with a 5xx is logged, with the traceback, and kept for the error message."""
     cfn = client(emulator)
-    with caplog.at_level(logging.ERROR, logger="fuelflow.emulator"), pytest.raises(Exception):
-        cfn.list_imports(ExportName="nothing")  # not implemented by moto: it answers 500
+    with caplog.at_level(logging.ERROR, logger="fuelflow.emulator"), pytest.raises(ResponseParserError):
+        cfn.list_imports(ExportName="nothing")  # not implemented by moto: it answers 500 (an HTML page)
     records = [r for r in caplog.records if r.name == "fuelflow.emulator"]
     assert records and "ListImports answered 500" in records[-1].getMessage()
     assert records[-1].exc_info is not None
@@ -188,7 +189,7 @@ def test_local_prints_500s_and_refuses_a_busy_port(project_dir: Path) -> None:
         assert len(busy.stderr.strip().splitlines()) == 1 and f"port {port}" in busy.stderr
         cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
-        with pytest.raises(Exception):
+        with pytest.raises(ResponseParserError):
             cfn.list_imports(ExportName="nothing")
     finally:
         proc.terminate()

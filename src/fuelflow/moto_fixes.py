@@ -977,7 +977,7 @@ def _fix_stack_updates() -> None:
         moto_update.StackUpdate(self, Stack.parse_template(template), parameters, tags).run(template)
         self.role_arn = role_arn
 
-    parsing.parse_and_create_resource = parse_and_create_resource  # type: ignore[assignment]
+    parsing.parse_and_create_resource = parse_and_create_resource
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
     Stack.update = update  # type: ignore[method-assign]
 
@@ -1087,7 +1087,7 @@ def _fix_stack_tags() -> None:
             moto_update.sync_tags(rtype, resource, {**stack_tags, **own}, own, account_id, region_name)
         return resource
 
-    parsing.parse_and_create_resource = parse_and_create_resource  # type: ignore[assignment]
+    parsing.parse_and_create_resource = parse_and_create_resource
 
 
 def _fix_ingress_delete() -> None:

@@ -31,7 +31,7 @@ NAMED_REPLACEMENT = ("CloudFormation cannot update a stack when a custom-named r
                      "Rename {name} and update the stack again.")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def create_only(resource_type: str) -> frozenset[str]:
     """Top-level properties whose change replaces the resource, from AWS's provider schema (via cfn-lint)."""
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
@@ -232,7 +232,7 @@ def own_tags(resource_type: str, props: dict[str, Any]) -> dict[str, str]:
 
 
 def _tagger(resource_type: str, resource: Any, account_id: str, region_name: str
-            ) -> tuple[Callable[[dict[str, str]], None], Callable[[list[str]], None]] | None:
+            ) -> tuple[Callable[[dict[str, str]], Any], Callable[[list[str]], Any]] | None:
     """(add tags, remove keys) for a resource whose tags the emulator can set; None for other types."""
     from moto.ec2.models.core import TaggedEC2Resource
     from moto.utilities.utils import get_partition
@@ -241,8 +241,9 @@ def _tagger(resource_type: str, resource: Any, account_id: str, region_name: str
         from moto.ec2.models import ec2_backends
 
         ec2 = ec2_backends[account_id][region_name]
-        rid = resource.physical_resource_id
-        return (lambda tags: ec2.create_tags([rid], tags)), (lambda keys: ec2.delete_tags([rid], dict.fromkeys(keys)))
+        rid = str(getattr(resource, "physical_resource_id", None) or getattr(resource, "id", ""))
+        return (lambda tags: ec2.create_tags([rid], tags)), \
+            (lambda keys: ec2.delete_tags([rid], dict.fromkeys(keys)))  # type: ignore[arg-type]  # None: any value
     if resource_type == "AWS::S3::Bucket":
         from moto.s3.models import s3_backends
 
@@ -418,7 +419,7 @@ def _log_group(obj: Any, old: dict[str, Any], new: dict[str, Any], changed: list
         if new.get("RetentionInDays") is None:
             logs.delete_retention_policy(obj.name)
         else:
-            logs.put_retention_policy(obj.name, int(new["RetentionInDays"]))
+            logs.put_retention_policy(obj.name, int(new["RetentionInDays"]))  # type: ignore[arg-type]  # API: int
     return [c for c in changed if c != "RetentionInDays"]
 
 
@@ -765,8 +766,8 @@ class StackUpdate:
             if not left:
                 return
             pending = [(lid, obj, body) for lid, obj, body, _exc in left]
-        for lid, obj, body, exc in left:
-            self._event(lid, body["Type"], "DELETE_FAILED", error_text(exc), physical_id(obj))
+        for lid, obj, body, error in left:
+            self._event(lid, body["Type"], "DELETE_FAILED", error_text(error), physical_id(obj))
 
     def _roll_back(self) -> None:
         """Undo: delete what this update created, put back the properties and tags it changed."""
