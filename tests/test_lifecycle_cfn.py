@@ -101,6 +101,12 @@ def test_instance_count_up_and_down(env: Deployed) -> None:
     assert [a["AlarmName"] for a in alarms] == ["fuel-flow-dev-ec2-cpu-high-1"]
     env.no_changes()
 
+    # an updated environment destroys cleanly: the stacks delete what the updates made
+    code, report, err = env.cli("destroy", "--yes", "--force", "--confirm", "dev")
+    assert code == 0, err[-3000:]
+    assert env.running_web_servers() == []
+    assert env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"] == []
+
 
 def _ssh_ranges(env: Deployed) -> list[str]:
     group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("ec2")["WebSecurityGroupId"]])

@@ -50,11 +50,14 @@ def test_database_settings_update_in_place(env: Deployed) -> None:
     assert after["DbiResourceId"] == before["DbiResourceId"]  # the same database, not a new one
     assert env.outputs("rds")["DBSecretArn"] == before["MasterUserSecret"]["SecretArn"]
 
-    # monitoring off drops the monitoring role (the template's Fn::If), protection off again, single-AZ
-    env.set(rds__monitoring_interval=0, rds__deletion_protection=False, rds__multi_az=False)
+    # monitoring off drops the monitoring role (the template's Fn::If), protection off again, single-AZ, a pinned
+    # minor engine version (an in-place upgrade)
+    env.set(rds__monitoring_interval=0, rds__deletion_protection=False, rds__multi_az=False,
+            rds__engine_version="8.0.40")
     assert env.diff()[RDS] == {("Modify", "DB"): "False"}
     env.deploy()
     after = _db(env)
     assert (after["MonitoringInterval"], after.get("MonitoringRoleArn"), after["DeletionProtection"],
-            after["MultiAZ"]) == (0, None, False, False)
+            after["MultiAZ"], after["EngineVersion"]) == (0, None, False, False, "8.0.40")
+    assert after["DbiResourceId"] == before["DbiResourceId"]
     env.no_changes()
