@@ -55,12 +55,38 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
     so every Terraform plan replaced the instances).
 17. A security group rule that references another group keeps its Description.
+18. Stack updates (UpdateStack and UPDATE change sets) are done as CloudFormation does them, by
+    `fuelflow.moto_update`: the new template is evaluated with its new parameters AND conditions (moto diffed raw
+    template JSON and ignored both); a resource whose condition turns true is added, false removed; one whose
+    resolved properties change (also through a parameter, or a Ref/GetAtt to a replaced resource) is replaced when
+    a changed property is in its type's `createOnlyProperties` (AWS's provider schema, from cfn-lint) - a
+    custom-named one then fails as on AWS - and otherwise updated in place through moto's backend calls (launch
+    template: a new default version; DB instance: ModifyDBInstance; log group retention; bucket settings (fix 6);
+    security group rules one by one, where moto deleted and recreated the group; role policies; alarms; tags).
+    Removed and replaced resources are deleted last (Retain policies kept). Every resource gets its events.
+19. An UPDATE change set lists Add / Modify / Remove with Replacement, Scope and Details from the same evaluation
+    (moto listed nothing for a parameter change), fails with the reason when the template cannot be evaluated,
+    and a change of the stack tags alone is a change (moto answered "No updates are to be performed").
+20. An exception while a change set executes never becomes a 500 or a half-made stack: a failed update is
+    undone (what it created deleted, what it changed put back) and ends UPDATE_ROLLBACK_COMPLETE with the failing
+    resource's UPDATE_FAILED event carrying the reason (UPDATE_ROLLBACK_FAILED if undoing fails too); a failed
+    create ends ROLLBACK_COMPLETE. The emulator logs what it caught, with the traceback (`fuelflow local`).
+21. Stack tags propagate to the stack's resources on create and update (EC2 resources, buckets, log groups, RDS,
+    roles, alarms), under the resource's own tags, as CloudFormation does; moto dropped them on the change-set
+    path and never updated them ("TODO" in moto).
+22. `AWS::EC2::SecurityGroupIngress` revokes its rule when the resource is deleted or replaced (moto had no
+    delete: a removed SSH rule stayed open).
+23. The YAML short form `!Condition X` (inside `!Or`/`!And`/`!Not`) is read as the condition reference it is;
+    moto read it as `Fn::Condition`, always false, so servers 3 and 4's condition never held (instance_count 3
+    created servers 1 and 3 only).
+24. `AWS::RDS::DBInstance` keeps MaxAllocatedStorage (the storage autoscaling ceiling) and
+    CACertificateIdentifier, which moto's CloudFormation engine dropped.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12 look before patching) or failed (its patch target moved: the fix patches
+already does it: 2, 5, 8, 10, 12, 22, 23, 24 look before patching) or failed (its patch target moved: the fix patches
 nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
 moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
 moto server: when one of those tests fails, moto does it itself and the fix can go.
