@@ -104,6 +104,7 @@ def test_instance_count_up_and_down(env: Deployed) -> None:
     # an updated environment destroys cleanly: the stacks delete what the updates made
     code, report, err = env.cli("destroy", "--yes", "--force", "--confirm", "dev")
     assert code == 0, err[-3000:]
+    assert {s["action"] for s in report["stacks"]} == {"deleted"}
     assert env.running_web_servers() == []
     assert env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"] == []
 

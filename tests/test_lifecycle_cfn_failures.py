@@ -204,3 +204,18 @@ def test_busy_port_in_process(capsys: pytest.CaptureFixture[str]) -> None:
         port = taken.getsockname()[1]
         assert main(["local", "--port", str(port)]) == 2
     assert "is in use" in capsys.readouterr().err
+
+
+def test_update_stack_api_takes_the_same_path(emulator: Emulator) -> None:
+    """UpdateStack (not a change set) evaluates parameters and conditions too."""
+    cfn = client(emulator)
+    cfn.create_stack(StackName="direct", TemplateBody=json.dumps(groups("group-c")),
+                     Parameters=[{"ParameterKey": "Description", "ParameterValue": "first"}])
+    cfn.update_stack(StackName="direct", TemplateBody=json.dumps(groups("group-c")),
+                     Parameters=[{"ParameterKey": "Description", "ParameterValue": "first"},
+                                 {"ParameterKey": "WithRule", "ParameterValue": "yes"}])
+    stack = cfn.describe_stacks(StackName="direct")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    group = stack["Outputs"][0]["OutputValue"]
+    rules = client(emulator, "ec2").describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [r["IpRanges"][0]["CidrIp"] for r in rules if r.get("FromPort") == 22] == ["192.0.2.0/24"]
