@@ -2,10 +2,12 @@
 the environment file (one deploy per change, grouped where independent), `diff` first (it must name each change
 and whether it replaces the resource), read the result back through the AWS APIs, and re-deploy unchanged.
 
-Each test deploys its own environment (the emulator is emptied first), so the tests are independent; the
-database settings are in test_lifecycle_cfn_rds.py and failures in test_lifecycle_cfn_failures.py, which
-pytest-xdist runs in parallel with this file. Network ranges cannot change after the first deploy (refused
-before any call), so they are not part of the matrix.
+Each test deploys its own environment (the emulator is emptied first), so the tests are independent. The
+matrix is split in files that pytest-xdist runs in parallel (one emulator per worker process): this one (instance
+type, retention and lifecycle days, root volume), test_lifecycle_cfn_count.py (servers up and down, destroy),
+test_lifecycle_cfn_access.py (SSH ranges, tags), test_lifecycle_cfn_rds.py (database settings) and
+test_lifecycle_cfn_failures.py (failed and refused updates, the emulator's own failures). Network ranges
+cannot change after the first deploy (refused before any call), so they are not part of the matrix.
 """
 
 from __future__ import annotations
@@ -73,74 +75,6 @@ def test_instance_type_log_retention_and_lifecycle_days(env: Deployed) -> None:
     env.no_changes()
 
 
-def test_instance_count_up_and_down(env: Deployed) -> None:
-    """1 -> 3 adds servers 2 and 3 with their alarms (conditions turn true); 3 -> 1 removes them again."""
-    env.set(ec2__instance_count=3)
-    diff = env.diff()[EC2]
-    assert {k for k in diff if k[0] == "Add"} == {("Add", f"Instance{n}") for n in (2, 3)} | {
-        ("Add", f"Instance{n}CpuAlarm") for n in (2, 3)}
-    assert not [k for k in diff if k[0] != "Add"]  # server 1 is untouched
-    env.deploy()
-    servers = env.running_web_servers()
-    assert len(servers) == 3
-    outputs = env.outputs("ec2")
-    assert {outputs[f"Instance{n}Id"] for n in (1, 2, 3)} == {i["InstanceId"] for i in servers}
-    subnets = {i["SubnetId"] for i in servers}
-    assert subnets == {env.outputs("network")["PublicSubnet1Id"], env.outputs("network")["PublicSubnet2Id"]}
-    alarms = env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
-    assert len(alarms) == 3
-
-    env.set(ec2__instance_count=1)
-    diff = env.diff()[EC2]
-    assert set(diff) == {("Remove", f"Instance{n}") for n in (2, 3)} | {
-        ("Remove", f"Instance{n}CpuAlarm") for n in (2, 3)}
-    env.deploy()
-    assert [i["InstanceId"] for i in env.running_web_servers()] == [outputs["Instance1Id"]]
-    assert "Instance2Id" not in env.outputs("ec2")
-    alarms = env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
-    assert [a["AlarmName"] for a in alarms] == ["fuel-flow-dev-ec2-cpu-high-1"]
-    env.no_changes()
-
-    # an updated environment destroys cleanly: the stacks delete what the updates made
-    code, report, err = env.cli("destroy", "--yes", "--force", "--confirm", "dev")
-    assert code == 0, err[-3000:]
-    assert {s["action"] for s in report["stacks"]} == {"deleted"}
-    assert env.running_web_servers() == []
-    assert env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"] == []
-
-
-def _ssh_ranges(env: Deployed) -> list[str]:
-    group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("ec2")["WebSecurityGroupId"]])
-    return sorted(r["CidrIp"] for p in group["SecurityGroups"][0]["IpPermissions"] if p.get("FromPort") == 22
-                  for r in p.get("IpRanges", []))
-
-
-def test_admin_ssh_cidrs_added_changed_removed(env: Deployed) -> None:
-    """[] -> [x] adds the ingress rule; [x] -> [y] replaces it (every rule field is create-only); [y] -> [y, z]
-    adds the second; -> [] removes both."""
-    assert _ssh_ranges(env) == []
-    env.set(ec2__admin_ssh_cidrs=["203.0.113.0/24"])
-    assert env.diff()[EC2] == {("Add", "WebSshIngress1"): None}
-    env.deploy()
-    assert _ssh_ranges(env) == ["203.0.113.0/24"]
-
-    env.set(ec2__admin_ssh_cidrs=["198.51.100.7/32"])
-    assert env.diff()[EC2] == {("Modify", "WebSshIngress1"): "True"}
-    env.deploy()
-    assert _ssh_ranges(env) == ["198.51.100.7/32"]  # the new rule added, then the old one revoked
-
-    env.set(ec2__admin_ssh_cidrs=["198.51.100.7/32", "192.0.2.0/28"])
-    assert env.diff()[EC2] == {("Add", "WebSshIngress2"): None}
-    env.deploy()
-    assert _ssh_ranges(env) == ["192.0.2.0/28", "198.51.100.7/32"]
-
-    env.set(ec2__admin_ssh_cidrs=[])
-    assert env.diff()[EC2] == {("Remove", "WebSshIngress1"): None, ("Remove", "WebSshIngress2"): None}
-    env.deploy()
-    assert _ssh_ranges(env) == []  # the rules are revoked, not left behind
-    env.no_changes()
-
-
 def test_root_volume_size(env: Deployed) -> None:
     env.set(ec2__root_volume_size=30)
     diff = env.diff()[EC2]
@@ -151,29 +85,4 @@ def test_root_volume_size(env: Deployed) -> None:
     volume_ids = [m["Ebs"]["VolumeId"] for m in server["BlockDeviceMappings"]]
     volumes = env.client("ec2").describe_volumes(VolumeIds=volume_ids)["Volumes"]
     assert [(v["Size"], v["Encrypted"]) for v in volumes] == [(30, True)]
-    env.no_changes()
-
-
-def test_tags_propagate_on_update(env: Deployed) -> None:
-    """Stack tags reach the resources (as CloudFormation propagates them) and follow a change."""
-    server = env.running_web_servers()[0]
-    assert tags_of(server["Tags"])["Owner"] == "platform-team"
-    env.set(tags__Owner="data-team", tags__CostCenter="cc-42")
-    diff = env.diff()
-    assert diff[EC2][("Modify", "Instance1")] == "False"  # tags are updated in place
-    assert diff["fuel-flow-rds-dev"][("Modify", "DB")] == "False"
-    env.deploy()
-    server = env.running_web_servers()[0]
-    expected = {"Owner": "data-team", "CostCenter": "cc-42", "Project": "fuel-flow", "Environment": "dev"}
-    assert expected.items() <= tags_of(server["Tags"]).items()
-    assert tags_of(server["Tags"])["Name"] == "fuel-flow-web-1-dev"  # the resource's own tags stay
-    stack = env.client("cloudformation").describe_stacks(StackName=EC2)["Stacks"][0]
-    assert expected.items() <= tags_of(stack["Tags"]).items()
-    bucket = env.outputs("s3")["LogsBucketName"]
-    assert expected.items() <= tags_of(env.client("s3").get_bucket_tagging(Bucket=bucket)["TagSet"]).items()
-    db = env.client("rds").describe_db_instances(DBInstanceIdentifier="fuel-flow-db-dev")["DBInstances"][0]
-    assert expected.items() <= tags_of(db["TagList"]).items()
-    group = env.client("logs").describe_log_groups(logGroupNamePrefix="/fuel-flow/dev/system")["logGroups"][0]
-    assert expected.items() <= env.client("logs").list_tags_log_group(logGroupName=group["logGroupName"])[
-        "tags"].items()
     env.no_changes()
