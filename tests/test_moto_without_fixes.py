@@ -259,3 +259,88 @@ def test_fix_17_group_rule_loses_its_description(plain: Client) -> None:
         "UserIdGroupPairs": [{"GroupId": web, "Description": "mysql from web"}]}])
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [db]}])["SecurityGroupRules"]
     still_needed(17, not any(r.get("Description") == "mysql from web" for r in rules))
+
+
+def _change_set(cfn: Any, name: str, body: Any, kind: str, tags: dict[str, str] | None = None,
+                **params: str) -> Any:
+    """Create a change set (moto's are ready at once) and describe it."""
+    cs = unique("cs")
+    cfn.create_change_set(StackName=name, ChangeSetName=cs, ChangeSetType=kind,
+                          TemplateBody=body if isinstance(body, str) else json.dumps(body),
+                          Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+                          Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()])
+    return cfn.describe_change_set(ChangeSetName=cs, StackName=name)
+
+
+def _log_group_stack(plain: Client, tags: dict[str, str] | None = None) -> tuple[str, str, dict[str, Any]]:
+    cfn, name, group = plain("cloudformation"), unique("plain-up"), unique("/plain/group")
+    body = {"Parameters": {"Days": {"Type": "Number"}},
+            "Resources": {"G": {"Type": "AWS::Logs::LogGroup",
+                                "Properties": {"LogGroupName": group, "RetentionInDays": {"Ref": "Days"}}}}}
+    cfn.execute_change_set(ChangeSetName=_change_set(cfn, name, body, "CREATE", tags, Days="30")["ChangeSetId"],
+                           StackName=name)
+    return name, group, body
+
+
+def test_fix_18_update_of_a_parameter_does_not_reach_the_resource(plain: Client) -> None:
+    cfn = plain("cloudformation")
+    name, group, body = _log_group_stack(plain)
+    cfn.execute_change_set(ChangeSetName=_change_set(cfn, name, body, "UPDATE", Days="14")["ChangeSetId"],
+                           StackName=name)
+    days = plain("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"][0].get("retentionInDays")
+    still_needed(18, days != 14)
+
+
+def test_fix_19_change_set_of_a_parameter_change_lists_nothing(plain: Client) -> None:
+    cfn = plain("cloudformation")
+    name, _group, body = _log_group_stack(plain)
+    described = _change_set(cfn, name, body, "UPDATE", Days="14")
+    still_needed(19, not any("Replacement" in c["ResourceChange"] for c in described.get("Changes", [])))
+
+
+def test_fix_20_failed_execution_is_not_rolled_back(plain: Client) -> None:
+    cfn, name = plain("cloudformation"), unique("plain-broken")
+    body = {"Resources": {"Rule": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+        "GroupId": "sg-00000000000000000", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "CidrIp": "192.0.2.0/24"}}}}
+    described = _change_set(cfn, name, body, "CREATE")
+    with pytest.raises(botocore.exceptions.ClientError):  # the execution itself fails (AWS: it starts, then fails)
+        cfn.execute_change_set(ChangeSetName=described["ChangeSetId"], StackName=name)
+    status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    still_needed(20, status != "ROLLBACK_COMPLETE")
+
+
+def test_fix_21_stack_tags_do_not_reach_resources(plain: Client) -> None:
+    _name, group, _body = _log_group_stack(plain, tags={"Owner": "platform-team"})
+    tags = plain("logs").list_tags_log_group(logGroupName=group)["tags"]
+    still_needed(21, "Owner" not in tags)
+
+
+def test_fix_22_removed_ingress_rule_stays(plain: Client) -> None:
+    cfn, ec2, name = plain("cloudformation"), plain("ec2"), unique("plain-ingress")
+    group = ec2.create_security_group(GroupName=unique("plain-sg"), Description="d",
+                                      VpcId=default_vpc(plain))["GroupId"]
+    rule = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+        "GroupId": group, "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "192.0.2.0/24"}}
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": {"Rule": rule}}))
+    cfn.delete_stack(StackName=name)
+    permissions = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    still_needed(22, any(p.get("FromPort") == 22 for p in permissions))
+
+
+def test_fix_23_condition_short_form_is_ignored(plain: Client) -> None:
+    cfn, name, group = plain("cloudformation"), unique("plain-cond"), unique("/plain/cond")
+    body = (f"Conditions:\n  A: !Equals [a, a]\n  B: !Or [!Equals [x, y], !Condition A]\n"
+            f"Resources:\n  G:\n    Type: AWS::Logs::LogGroup\n    Condition: B\n"
+            f"    Properties:\n      LogGroupName: {group}\n")
+    cfn.create_stack(StackName=name, TemplateBody=body)
+    still_needed(23, not plain("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"])
+
+
+def test_fix_24_db_instance_drops_its_storage_ceiling(plain: Client) -> None:
+    db = unique("plain-db")
+    stack(plain, {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+        "DBInstanceIdentifier": db, "Engine": "mysql", "DBInstanceClass": "db.t3.micro", "AllocatedStorage": "20",
+        "MaxAllocatedStorage": "100", "MasterUsername": "admin", "MasterUserPassword": "password123"}}})
+    found = plain("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
+    still_needed(24, found.get("MaxAllocatedStorage") != 100)

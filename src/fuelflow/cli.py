@@ -58,9 +58,10 @@ def local_cmd(port: int) -> None:
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
     """
     from fuelflow import moto_fixes
-    from fuelflow.emulator import Emulator, free_port
+    from fuelflow.emulator import Emulator, free_port, log_to_terminal
 
     emu = Emulator(port=port or free_port()).start()
+    log_to_terminal()
     url = emu.endpoint_url
     click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
     click.echo(f"  fuelflow deploy --endpoint-url {url}")

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from fuelflow import moto_fixes
-from fuelflow.errors import FuelflowError
+from fuelflow.errors import FuelflowError, InputError
 
 # Settings moto needs for this architecture; set before moto is imported (it reads them at import).
 EMULATOR_ENV = {
@@ -35,6 +35,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse (exit 2, one line) a port something already listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free to use
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise InputError(f"port {port} on {host} is in use ({exc.strerror or exc})",
+                             "stop what listens there (another `fuelflow local`?) or choose another --port") from exc
 
 
 class _GapCollector(logging.Handler):
@@ -73,6 +84,18 @@ class _ServerErrors(logging.Handler):
 
 
 SERVER_ERRORS = _ServerErrors()
+# Every request the emulator answered with a 5xx (with the traceback), and failures it caught and rolled back
+# (fix 20): kept in SERVER_ERRORS in-process; `fuelflow local` also prints them (log_to_terminal).
+SERVER_LOG = logging.getLogger("fuelflow.emulator")
+
+
+def log_to_terminal(stream: Any = None) -> None:
+    """Print what SERVER_LOG records (5xx answers with their traceback, rolled-back failures) on `stream`."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("emulator: %(asctime)s %(levelname)s %(message)s"))
+    handler.setLevel(logging.WARNING)
+    SERVER_LOG.addHandler(handler)
+    SERVER_LOG.setLevel(logging.WARNING)
 
 
 def last_server_error() -> str:
@@ -92,6 +115,9 @@ def quiet_moto() -> None:
     if SERVER_ERRORS not in server_logger.handlers:
         server_logger.addHandler(SERVER_ERRORS)
     server_logger.propagate = False
+    if SERVER_ERRORS not in SERVER_LOG.handlers:
+        SERVER_LOG.addHandler(SERVER_ERRORS)
+    SERVER_LOG.propagate = False
 
 
 def skipped_resource_types() -> set[str]:
@@ -130,6 +156,7 @@ class Emulator:
             self.port = free_port(self.host)
         app = FaultInjector(_with_status(DomainDispatcherApplication(create_backend_app)))
         # moto's ThreadedMotoServer, plus the status route: built from the same public pieces
+        check_port_free(self.host, self.port)  # werkzeug would print its own message and exit 1
         self._server = make_server(self.host, self.port, app, True, request_handler=MotoRequestHandler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="fuelflow-emulator").start()
         wait_until_reachable(self.endpoint_url, timeout=30)
@@ -163,15 +190,48 @@ def status_document() -> dict[str, Any]:
             "fixes": [r.to_dict() for r in moto_fixes.reports()]}
 
 
+def _request_name(environ: dict[str, Any]) -> str:
+    """'POST / ExecuteChangeSet' - the method, path and API action of a request (for the log).
+
+    Reads a form body to find its Action and puts it back, so that moto still reads it."""
+    action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rsplit(".", 1)[-1]
+    if not action and "form-urlencoded" in str(environ.get("CONTENT_TYPE", "")):
+        import io
+        import urllib.parse
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = (urllib.parse.parse_qs(body.decode(errors="replace")).get("Action") or [""])[0]
+    return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}" + (f" {action}" if action else "")
+
+
 def _with_status(app: Any) -> Any:
-    """Wrap the moto WSGI app so that STATUS_PATH answers with status_document()."""
+    """Wrap the moto WSGI app so that STATUS_PATH answers with status_document(), and every 5xx is logged."""
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == STATUS_PATH and environ.get("REQUEST_METHOD") == "GET":
             body = json.dumps(status_document()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return app(environ, start_response)
+        name = _request_name(environ)
+        answered: list[str] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            result = app(environ, recording_start_response)
+        except Exception:
+            SERVER_LOG.error("%s answered 500 (internal error)", name, exc_info=True)
+            raise
+        if answered and answered[-1].startswith("5"):
+            SERVER_LOG.error("%s answered %s", name, answered[-1])
+        return result
 
     return wsgi
 

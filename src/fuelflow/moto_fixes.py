@@ -55,12 +55,38 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
     so every Terraform plan replaced the instances).
 17. A security group rule that references another group keeps its Description.
+18. Stack updates (UpdateStack and UPDATE change sets) are done as CloudFormation does them, by
+    `fuelflow.moto_update`: the new template is evaluated with its new parameters AND conditions (moto diffed raw
+    template JSON and ignored both); a resource whose condition turns true is added, false removed; one whose
+    resolved properties change (also through a parameter, or a Ref/GetAtt to a replaced resource) is replaced when
+    a changed property is in its type's `createOnlyProperties` (AWS's provider schema, from cfn-lint) - a
+    custom-named one then fails as on AWS - and otherwise updated in place through moto's backend calls (launch
+    template: a new default version; DB instance: ModifyDBInstance; log group retention; bucket settings (fix 6);
+    security group rules one by one, where moto deleted and recreated the group; role policies; alarms; tags).
+    Removed and replaced resources are deleted last (Retain policies kept). Every resource gets its events.
+19. An UPDATE change set lists Add / Modify / Remove with Replacement, Scope and Details from the same evaluation
+    (moto listed nothing for a parameter change), fails with the reason when the template cannot be evaluated,
+    and a change of the stack tags alone is a change (moto answered "No updates are to be performed").
+20. An exception while a change set executes never becomes a 500 or a half-made stack: a failed update is
+    undone (what it created deleted, what it changed put back) and ends UPDATE_ROLLBACK_COMPLETE with the failing
+    resource's UPDATE_FAILED event carrying the reason (UPDATE_ROLLBACK_FAILED if undoing fails too); a failed
+    create ends ROLLBACK_COMPLETE. The emulator logs what it caught, with the traceback (`fuelflow local`).
+21. Stack tags propagate to the stack's resources on create and update (EC2 resources, buckets, log groups, RDS,
+    roles, alarms), under the resource's own tags, as CloudFormation does; moto dropped them on the change-set
+    path and never updated them ("TODO" in moto).
+22. `AWS::EC2::SecurityGroupIngress` revokes its rule when the resource is deleted or replaced (moto had no
+    delete: a removed SSH rule stayed open).
+23. The YAML short form `!Condition X` (inside `!Or`/`!And`/`!Not`) is read as the condition reference it is;
+    moto read it as `Fn::Condition`, always false, so servers 3 and 4's condition never held (instance_count 3
+    created servers 1 and 3 only).
+24. `AWS::RDS::DBInstance` keeps MaxAllocatedStorage (the storage autoscaling ceiling) and
+    CACertificateIdentifier, which moto's CloudFormation engine dropped.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12 look before patching) or failed (its patch target moved: the fix patches
+already does it: 2, 5, 8, 10, 12, 22, 23, 24 look before patching) or failed (its patch target moved: the fix patches
 nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
 moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
 moto server: when one of those tests fails, moto does it itself and the fix can go.
@@ -922,6 +948,231 @@ def _fix_group_rule_description() -> None:
         lambda self: self.ip_range.get("Description") or self.source_group.get("Description"))
 
 
+# ------------------------------------------------------------------------------------------------ stack updates
+
+
+def _find_change_set(backend: Any, change_set_name: str) -> Any:
+    return backend.change_sets.get(change_set_name) or next(
+        (cs for cs in backend.change_sets.values() if cs.change_set_name == change_set_name), None)
+
+
+def _fix_stack_updates() -> None:
+    import copy
+
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    from fuelflow import moto_update
+
+    _require(parsing.ResourceMap, "_delete_resource", "load", "load_conditions")
+    _require(Stack, "_create_output_map", "_add_stack_event", "parse_template")
+    for name in ("clean_json", "parse_and_create_resource", "get_model_map", "resource_class_from_type"):
+        if not hasattr(parsing, name):
+            raise AttributeError(f"moto.cloudformation.parsing has no {name}")
+
+    original_create = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None:  # what an update compares the new properties with
+            props = parsing.clean_json(copy.deepcopy(resource_json.get("Properties") or {}), resources_map)
+            moto_update.record_props(resources_map, logical_id, props or {})
+        return resource
+
+    previous_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = _find_change_set(self, change_set_name)
+        if change_set is None or change_set.change_set_type != "UPDATE":
+            return previous_execute(self, change_set_name, stack_name)
+        stack = self.stacks[change_set.stack_id]
+        before = [e.name for e in stack.exports]
+        moto_update.StackUpdate(stack, change_set.template_dict, change_set.parameters, change_set.tags
+                                ).run(change_set.template)
+        change_set.execution_status = "EXECUTE_COMPLETE"
+        if stack.status == "UPDATE_COMPLETE":
+            for name in before:
+                self.exports.pop(name, None)
+            for export in stack.exports:
+                self.exports[export.name] = export
+        return None
+
+    def update(self: Any, template: str, role_arn: str | None = None, parameters: dict[str, Any] | None = None,
+               tags: dict[str, str] | None = None) -> None:
+        moto_update.StackUpdate(self, Stack.parse_template(template), parameters, tags).run(template)
+        self.role_arn = role_arn
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    Stack.update = update  # type: ignore[method-assign]
+
+
+def _fix_change_set_changes() -> None:
+    from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    from fuelflow import moto_update
+
+    _require(ChangeSet, "diff")
+    _require(CloudFormationResponse, "_validate_different_update", "_get_param")
+    original_diff = ChangeSet.diff
+    original_create = CloudFormationBackend.create_change_set
+
+    def diff(self: Any) -> list[Any]:
+        if self.change_set_type != "UPDATE":
+            return original_diff(self)
+        try:
+            return moto_update.changes_of(moto_update.plan(self.stack, self.template_dict, self.parameters,
+                                                           self.tags))
+        except Exception as exc:  # the change set FAILS with the reason, as CloudFormation's does
+            self.fuelflow_failure = moto_update.error_text(exc)
+            return []
+
+    def create_change_set(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        change_set_id, stack_id = original_create(self, *args, **kwargs)
+        change_set = self.change_sets[change_set_id]
+        failure = getattr(change_set, "fuelflow_failure", None)
+        if failure:
+            change_set.status, change_set.execution_status = "FAILED", "UNAVAILABLE"
+            change_set.status_reason = failure
+        elif change_set.status == "FAILED" and change_set.tags is not None and \
+                moto_update.user_stack_tags(change_set.tags) != moto_update.user_stack_tags(change_set.stack.tags):
+            change_set.status, change_set.execution_status = "CREATE_COMPLETE", "AVAILABLE"  # stack tags change
+            change_set.status_reason = None
+        return change_set_id, stack_id
+
+    original_validate = CloudFormationResponse._validate_different_update
+
+    def validate_different_update(self: Any, incoming_params: Any, stack_body: str, old_stack: Any) -> None:
+        tags = {t["Key"]: t["Value"] for t in self._get_param("Tags", []) or []}
+        if tags and moto_update.user_stack_tags(tags) != moto_update.user_stack_tags(old_stack.tags):
+            return  # only the stack tags change: that is an update (moto compared template and parameters)
+        original_validate(self, incoming_params, stack_body, old_stack)
+
+    ChangeSet.diff = diff  # type: ignore[method-assign]
+    CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
+    CloudFormationResponse._validate_different_update = validate_different_update  # type: ignore[method-assign]
+
+
+def _fix_failed_execution() -> None:
+    import logging
+
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from fuelflow import moto_update
+
+    log = logging.getLogger("fuelflow.emulator")
+    previous_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        try:
+            return previous_execute(self, change_set_name, stack_name)
+        except Exception as exc:
+            change_set = _find_change_set(self, change_set_name)
+            if change_set is None:
+                raise
+            stack = self.stacks[change_set.stack_id]
+            reason = moto_update.error_text(exc)
+            log.warning("change set %s of %s failed (%s); the stack is rolled back", change_set.change_set_name,
+                        stack.name, reason, exc_info=True)
+            change_set.execution_status = "EXECUTE_FAILED"
+            if change_set.change_set_type == "CREATE":
+                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+                try:
+                    stack.resource_map.delete()
+                except Exception as cleanup:
+                    log.warning("rollback of %s left resources behind: %s", stack.name,
+                                moto_update.error_text(cleanup))
+                stack.status = "ROLLBACK_COMPLETE"
+                stack._add_stack_event("ROLLBACK_COMPLETE")
+            else:
+                stack.status = "UPDATE_ROLLBACK_FAILED"
+                stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=reason)
+            stack.stack_status_reason = reason
+            return None
+
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+
+
+def _fix_stack_tags() -> None:
+    from moto.cloudformation import parsing
+
+    from fuelflow import moto_update
+
+    previous = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        resource = previous(logical_id, resource_json, resources_map, account_id, region_name)
+        stack_tags = moto_update.user_stack_tags(getattr(resources_map, "tags", None))
+        rtype = resource_json.get("Type", "")
+        if resource is not None and stack_tags and moto_update.taggable(rtype, resource):
+            own = moto_update.own_tags(rtype, moto_update.props_of(resources_map, logical_id))
+            moto_update.sync_tags(rtype, resource, {**stack_tags, **own}, own, account_id, region_name)
+        return resource
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+
+
+def _fix_ingress_delete() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupIngress
+
+    from fuelflow import moto_update
+
+    if "delete" in SecurityGroupIngress.__dict__:
+        raise NotNeeded("moto deletes it itself")
+    SecurityGroupIngress.delete = lambda self, account_id, region_name: moto_update.revoke_ingress(  # type: ignore[attr-defined]
+        self, account_id, region_name)
+
+
+def _fix_condition_short_form() -> None:
+    import importlib
+
+    from moto.cloudformation import utils
+
+    original = utils.yaml_tag_constructor
+    probe = original(None, "!Condition", type("Node", (), {"value": "X"})())
+    if probe == {"Condition": "X"}:
+        raise NotNeeded("moto reads !Condition itself")
+
+    def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
+        if tag == "!Condition":  # a condition reference inside Fn::And/Or/Not, as the long form {"Condition": X}
+            return {"Condition": node.value}
+        return original(loader, tag, node)
+
+    for name in ("moto.cloudformation.utils", "moto.cloudformation.models", "moto.cloudformation.responses"):
+        module = importlib.import_module(name)
+        if getattr(module, "yaml_tag_constructor", None) is original:
+            module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
+
+
+def _fix_db_instance_storage_ceiling() -> None:
+    import inspect
+
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    source = inspect.getsource(DBInstance.create_from_cloudformation_json)
+    kept = {prop: attr for prop, attr in (("MaxAllocatedStorage", "max_allocated_storage"),
+                                          ("CACertificateIdentifier", "ca_certificate_identifier"))
+            if prop not in source}
+    if not kept:
+        raise NotNeeded("moto keeps them itself")
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        db = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties") or {}
+        for prop, attr in kept.items():
+            if props.get(prop) is not None:
+                setattr(db, attr, int(props[prop]) if prop == "MaxAllocatedStorage" else str(props[prop]))
+        return db
+
+    DBInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+
+
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
@@ -948,4 +1199,13 @@ FIXES: tuple[Fix, ...] = (
     Fix(15, "DB parameters a user set report Source user", _fix_db_parameter_source),
     Fix(16, "a launch template's own tags stay off its data", _fix_launch_template_own_tags),
     Fix(17, "security group rules that reference a group keep their description", _fix_group_rule_description),
+    Fix(18, "stack updates evaluate parameters and conditions, replace per the schemas, update in place",
+        _fix_stack_updates),
+    Fix(19, "update change sets list Add/Modify/Remove with Replacement, Scope and Details", _fix_change_set_changes),
+    Fix(20, "a change set whose execution fails rolls the stack back instead of answering 500",
+        _fix_failed_execution),
+    Fix(21, "stack tags propagate to the stack's resources", _fix_stack_tags),
+    Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
+    Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
+    Fix(24, "DB instances keep MaxAllocatedStorage and CACertificateIdentifier", _fix_db_instance_storage_ceiling),
 )

@@ -1,0 +1,56 @@
+"""CloudFormation lifecycle matrix (see test_lifecycle_cfn.py): the number of web servers up and down, then
+destroy of the updated environment. Its own file so that pytest-xdist runs it beside the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cfn_lifecycle import Deployed
+from fuelflow.emulator import Emulator
+
+pytestmark = pytest.mark.emulator
+
+EC2 = "fuel-flow-ec2-dev"
+
+
+@pytest.fixture
+def env(emulator: Emulator, project_dir: Path, tmp_path: Path) -> Deployed:
+    return Deployed.fresh(emulator, project_dir, tmp_path)
+
+
+def test_instance_count_up_and_down(env: Deployed) -> None:
+    """1 -> 3 adds servers 2 and 3 with their alarms (conditions turn true); 3 -> 1 removes them again."""
+    env.set(ec2__instance_count=3)
+    diff = env.diff()[EC2]
+    assert {k for k in diff if k[0] == "Add"} == {("Add", f"Instance{n}") for n in (2, 3)} | {
+        ("Add", f"Instance{n}CpuAlarm") for n in (2, 3)}
+    assert not [k for k in diff if k[0] != "Add"]  # server 1 is untouched
+    env.deploy()
+    servers = env.running_web_servers()
+    assert len(servers) == 3
+    outputs = env.outputs("ec2")
+    assert {outputs[f"Instance{n}Id"] for n in (1, 2, 3)} == {i["InstanceId"] for i in servers}
+    subnets = {i["SubnetId"] for i in servers}
+    assert subnets == {env.outputs("network")["PublicSubnet1Id"], env.outputs("network")["PublicSubnet2Id"]}
+    alarms = env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
+    assert len(alarms) == 3
+
+    env.set(ec2__instance_count=1)
+    diff = env.diff()[EC2]
+    assert set(diff) == {("Remove", f"Instance{n}") for n in (2, 3)} | {
+        ("Remove", f"Instance{n}CpuAlarm") for n in (2, 3)}
+    env.deploy()
+    assert [i["InstanceId"] for i in env.running_web_servers()] == [outputs["Instance1Id"]]
+    assert "Instance2Id" not in env.outputs("ec2")
+    alarms = env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
+    assert [a["AlarmName"] for a in alarms] == ["fuel-flow-dev-ec2-cpu-high-1"]
+    env.no_changes()
+
+    # an updated environment destroys cleanly: the stacks delete what the updates made
+    code, report, err = env.cli("destroy", "--yes", "--force", "--confirm", "dev")
+    assert code == 0, err[-3000:]
+    assert {s["action"] for s in report["stacks"]} == {"deleted"}
+    assert env.running_web_servers() == []
+    assert env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"] == []
