@@ -54,6 +54,29 @@ def plan_details(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return details
 
 
+def _path_text(path: Any) -> str:
+    return ".".join(str(p) for p in path) if isinstance(path, list) else str(path)
+
+
+def change_lines(details: list[dict[str, Any]]) -> list[str]:
+    """One line per planned change, replacements first: "REPLACE <address> (forced by: cidr_block)",
+    "update <address>: instance_class, multi_az", "create ...", "delete ...". Built from the plan
+    JSON's actions (`-/+` and `+/-` are both a replacement) and `replace_paths`."""
+    order = {"replace": 0, "delete": 1, "update": 2, "create": 3}
+    lines = []
+    for d in sorted(details, key=lambda d: (order.get(d["action"], 9), d["address"])):
+        if d["action"] == "replace":
+            forced = sorted({_path_text(p) for p in d.get("replace_paths") or []})
+            lines.append(f"REPLACE {d['address']} (deleted and created anew"
+                         + (f"; forced by: {', '.join(forced)})" if forced else ")"))
+        elif d["action"] == "update":
+            attributes = [a for a in d.get("attributes", []) if a not in ("tags_all",)] or d.get("attributes", [])
+            lines.append(f"update {d['address']} in place: {', '.join(attributes)}")
+        else:
+            lines.append(f"{d['action']} {d['address']}")
+    return lines
+
+
 def data_loss(plan: dict[str, Any]) -> list[str]:
     """Stateful resources (databases, buckets, tables...) a plan replaces or deletes: "replace <address>"."""
     return [f"{kind} {change['address']}" for kind, change in _changes(plan)
