@@ -1,0 +1,244 @@
+"""Day two: settings that cannot change after the first deploy (contract.yaml `after_deploy: fixed`,
+src/fuelflow/lifecycle.py), refused by both engines before anything changes, and how `tf plan` names a
+change and a replacement.
+
+The Terraform lifecycle matrix itself (every setting changed through `tf deploy` and read back) runs on the
+deployed scenario of tests/test_terraform_e2e.py ("day two" section), so that it costs no second create.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fuelflow import contract, lifecycle
+from fuelflow.aws import AwsContext, Target, connect
+from fuelflow.cli import main
+from fuelflow.config import load_environment
+from fuelflow.emulator import Emulator
+from fuelflow.errors import InputError
+from fuelflow.tf import plans, session, state, toolchain
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = load_environment(ROOT, "dev")
+
+
+def _state(vpc: str, public: list[str], private: list[str]) -> dict[str, Any]:
+    """A Terraform state holding the network module's VPC and subnets (as `terraform` writes it)."""
+    def subnets(name: str, cidrs: list[str]) -> dict[str, Any]:
+        return {"module": "module.network", "mode": "managed", "type": "aws_subnet", "name": name,
+                "instances": [{"index_key": i, "attributes": {"cidr_block": c}} for i, c in enumerate(cidrs)]}
+
+    return {"version": 4, "serial": 7, "resources": [
+        {"module": "module.network", "mode": "managed", "type": "aws_vpc", "name": "this",
+         "instances": [{"attributes": {"cidr_block": vpc}}]},
+        subnets("private", private), subnets("public", public),
+        {"mode": "data", "type": "aws_vpc", "name": "x", "instances": [{"attributes": {"cidr_block": "1.0.0.0/8"}}]},
+    ]}
+
+
+DEV_STATE = _state("10.10.0.0/16", ["10.10.0.0/24", "10.10.1.0/24"], ["10.10.10.0/24", "10.10.11.0/24"])
+
+
+# ------------------------------------------------------------------------------ the contract flag
+
+
+def test_the_contract_marks_the_network_and_the_region_fixed() -> None:
+    fixed = contract.fixed_after_deploy()
+    assert set(fixed) == {"region", "network.vpc_cidr", "network.public_subnet_cidrs",
+                          "network.private_subnet_cidrs"}
+    assert fixed["network.vpc_cidr"] == "it replaces the VPC and the database in it"
+    assert all(reason for reason in fixed.values())
+    assert all(s.after_deploy in ("updates", "fixed") for s in contract.settings().values())
+    assert not contract.setting("ec2.instance_type").fixed
+
+
+# ------------------------------------------------------------------------------ lifecycle.py
+
+
+def test_no_refusal_when_nothing_fixed_changed() -> None:
+    assert lifecycle.refused_changes(DEV, lifecycle.tf_deployed_values(DEV_STATE)) == []
+    assert lifecycle.refused_changes(DEV, {}) == []  # nothing deployed: a first deploy
+
+
+def test_a_new_vpc_cidr_is_refused_with_the_one_line_error() -> None:
+    deployed = lifecycle.tf_deployed_values(_state("10.30.0.0/16", ["10.10.0.0/24", "10.10.1.0/24"],
+                                                   ["10.10.10.0/24", "10.10.11.0/24"]))
+    changes = lifecycle.refused_changes(DEV, deployed)
+    assert [c.key for c in changes] == ["network.vpc_cidr"]
+    with pytest.raises(InputError) as err:
+        lifecycle.refuse(changes)
+    assert err.value.one_line() == (
+        "network.vpc_cidr cannot change on a deployed environment (10.30.0.0/16 -> 10.10.0.0/16): it replaces "
+        "the VPC and the database in it; destroy (buckets are kept) and deploy again")
+    assert err.value.exit_code == 2
+
+
+def test_the_terraform_reader_orders_subnets_by_index_and_skips_data_sources() -> None:
+    shuffled = _state("10.10.0.0/16", ["10.10.0.0/24", "10.10.1.0/24"], ["10.10.10.0/24", "10.10.11.0/24"])
+    shuffled["resources"][1]["instances"].reverse()
+    assert lifecycle.tf_deployed_values(shuffled) == {
+        "network.vpc_cidr": "10.10.0.0/16", "network.public_subnet_cidrs": "10.10.0.0/24,10.10.1.0/24",
+        "network.private_subnet_cidrs": "10.10.10.0/24,10.10.11.0/24"}
+    assert lifecycle.tf_deployed_values(None) == {}
+    assert lifecycle.tf_deployed_values({"resources": []}) == {}
+
+
+def test_the_cloudformation_reader_takes_the_network_stack_parameters() -> None:
+    params = {**DEV.cfn_parameters(), "PrivateSubnet2Cidr": "10.10.12.0/24"}
+    stack = {"Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]}
+    deployed = lifecycle.cfn_deployed_values(stack)
+    assert deployed["network.private_subnet_cidrs"] == "10.10.10.0/24,10.10.12.0/24"
+    changes = lifecycle.refused_changes(DEV, deployed)
+    assert [(c.key, c.deployed, c.wanted) for c in changes] == [
+        ("network.private_subnet_cidrs", "10.10.10.0/24,10.10.12.0/24", "10.10.10.0/24,10.10.11.0/24")]
+    assert lifecycle.cfn_deployed_values(None) == {}
+    # A stack that does not carry the parameters (another part) says nothing about them.
+    assert lifecycle.cfn_deployed_values({"Parameters": [{"ParameterKey": "InstanceType",
+                                                          "ParameterValue": "t3.micro"}]}) == {}
+
+
+def test_several_refused_changes_are_named_on_one_line() -> None:
+    deployed = {"network.vpc_cidr": "10.30.0.0/16", "region": "eu-west-1"}
+    with pytest.raises(InputError) as err:
+        lifecycle.refuse(lifecycle.refused_changes(DEV, deployed))
+    assert "\n" not in err.value.one_line() and "(and network.vpc_cidr)" in err.value.message
+    assert err.value.message.startswith("region cannot change on a deployed environment (eu-west-1 -> us-east-1)")
+
+
+# ------------------------------------------------------------------------------ tf plan names the changes
+
+
+def test_plan_lines_name_replacements_and_updated_attributes() -> None:
+    plan = {"resource_changes": [
+        {"address": "module.ec2.aws_launch_template.web", "mode": "managed", "type": "aws_launch_template",
+         "change": {"actions": ["update"], "before": {"instance_type": "t3.micro", "tags_all": {}},
+                    "after": {"instance_type": "t3.small", "tags_all": {"a": "b"}}, "after_unknown": {}}},
+        {"address": "module.network.aws_vpc.this", "mode": "managed", "type": "aws_vpc",
+         "change": {"actions": ["delete", "create"], "before": {"cidr_block": "10.10.0.0/16"},
+                    "after": {"cidr_block": "10.30.0.0/16"}, "after_unknown": {}, "replace_paths": [["cidr_block"]]}},
+        {"address": "module.ec2.aws_instance.web[1]", "mode": "managed", "type": "aws_instance",
+         "change": {"actions": ["create"], "before": None, "after": {}, "after_unknown": {}}},
+        {"address": "data.aws_ami.al2023", "mode": "data", "type": "aws_ami", "change": {"actions": ["read"]}},
+    ]}
+    assert plans.change_lines(plans.plan_details(plan)) == [
+        "REPLACE module.network.aws_vpc.this (deleted and created anew; forced by: cidr_block)",
+        "update module.ec2.aws_launch_template.web in place: instance_type",
+        "create module.ec2.aws_instance.web[1]",
+    ]
+
+
+# ------------------------------------------------------------------------------ both engines refuse, on the emulator
+
+
+def _terraform_missing() -> str | None:
+    try:
+        toolchain.find_terraform()
+    except InputError as exc:
+        return exc.one_line()
+    return None
+
+
+@pytest.fixture(scope="module")
+def cfn_deployed(fresh_emulator: Emulator) -> AwsContext:
+    """dev deployed with CloudFormation on an emptied emulator."""
+    code = main(["-C", str(ROOT), "deploy", "--env", "dev", "--endpoint-url", fresh_emulator.endpoint_url, "--yes",
+                 "-o", "json"])
+    assert code == 0
+    return connect(Target(kind="local", endpoint_url=fresh_emulator.endpoint_url), DEV.region)
+
+
+def _project_with(tmp_path: Path, **changes: Any) -> Path:
+    """A project whose environments/dev.yaml differs from the repository's by `changes` (dotted keys)."""
+    for part in ("cloudformation", "terraform"):
+        (tmp_path / part).symlink_to(ROOT / part)
+    (tmp_path / "environments").mkdir()
+    doc = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    for key, value in changes.items():
+        *path, last = key.split(".")
+        target = doc
+        for p in path:
+            target = target[p]
+        target[last] = value
+    (tmp_path / "environments" / "dev.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def _stacks(aws: AwsContext) -> dict[str, Any]:
+    described = aws.client("cloudformation").describe_stacks()["Stacks"]
+    return {s["StackName"]: (s["StackStatus"], s.get("LastUpdatedTime"), sorted(
+        (p["ParameterKey"], p.get("ParameterValue")) for p in s.get("Parameters", []))) for s in described}
+
+
+@pytest.mark.emulator
+def test_cloudformation_deploy_refuses_a_new_vpc_cidr(cfn_deployed: AwsContext, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    before = _stacks(cfn_deployed)
+    project = _project_with(tmp_path, **{"network.vpc_cidr": "10.10.0.0/17"})  # the subnets still fit
+    capsys.readouterr()
+    code = main(["-C", str(project), "deploy", "--env", "dev", "--endpoint-url", str(cfn_deployed.endpoint_url),
+                 "--yes"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert ("network.vpc_cidr cannot change on a deployed environment (10.10.0.0/16 -> 10.10.0.0/17): it replaces "
+            "the VPC and the database in it; destroy (buckets are kept) and deploy again") in " ".join(err.split())
+    assert _stacks(cfn_deployed) == before  # nothing changed
+
+
+@pytest.mark.emulator
+def test_cloudformation_deploy_refuses_another_region(cfn_deployed: AwsContext, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project_with(tmp_path, region="us-west-2")
+    capsys.readouterr()
+    code = main(["-C", str(project), "deploy", "--env", "dev", "--endpoint-url", str(cfn_deployed.endpoint_url),
+                 "--yes"])
+    assert code == 2
+    assert "region cannot change on a deployed environment (us-east-1 -> us-west-2)" in capsys.readouterr().err
+    west = connect(Target(kind="local", endpoint_url=cfn_deployed.endpoint_url), "us-west-2")
+    assert west.client("cloudformation").describe_stacks()["Stacks"] == []
+
+
+@pytest.mark.emulator
+def test_cloudformation_redeploy_with_the_same_network_goes_ahead(cfn_deployed: AwsContext, tmp_path: Path) -> None:
+    project = _project_with(tmp_path, **{"logs.retention_days": 60})
+    code = main(["-C", str(project), "deploy", "--env", "dev", "--endpoint-url", str(cfn_deployed.endpoint_url),
+                 "--yes", "-o", "json"])
+    assert code == 0
+
+
+@pytest.mark.emulator
+@pytest.mark.skipif(_terraform_missing() is not None, reason=f"needs terraform: {_terraform_missing()}")
+def test_terraform_plan_and_deploy_refuse_a_new_subnet_before_running_terraform(
+        cfn_deployed: AwsContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The deployed values come from the environment's state in its state bucket: here a state with dev's
+    network, as `tf apply` leaves it. The refusal comes before init: no work copy, no state write."""
+    aws = cfn_deployed
+    backend = state.StateBackend.for_env(DEV, aws.account_id(), aws.region)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=backend.bucket)
+    s3.put_object(Bucket=backend.bucket, Key=backend.key, Body=json.dumps(DEV_STATE).encode())
+    work = tmp_path / "work"
+    monkeypatch.setenv(session.WORK_DIR_ENV, str(work))
+    (tmp_path / "p").mkdir()
+    project = _project_with(tmp_path / "p", **{"network.public_subnet_cidrs": ["10.10.0.0/24", "10.10.2.0/24"]})
+    try:
+        for command in (["tf", "plan"], ["tf", "apply", "--yes"], ["deploy", "--engine", "terraform", "--yes"]):
+            capsys.readouterr()
+            code = main(["-C", str(project), *command, "--env", "dev", "--endpoint-url", str(aws.endpoint_url)])
+            err = " ".join(capsys.readouterr().err.split())
+            assert code == 2, (command, err)
+            assert ("network.public_subnet_cidrs cannot change on a deployed environment "
+                    "(10.10.0.0/24,10.10.1.0/24 -> 10.10.0.0/24,10.10.2.0/24): it replaces the subnets and the "
+                    "database in them; destroy (buckets are kept) and deploy again") in err
+            assert not list(work.glob("*/terraform/.terraform")), "terraform ran"
+        stored = json.loads(s3.get_object(Bucket=backend.bucket, Key=backend.key)["Body"].read())
+        assert stored == DEV_STATE
+    finally:
+        s3.delete_object(Bucket=backend.bucket, Key=backend.key)
+        s3.delete_bucket(Bucket=backend.bucket)
+
