@@ -242,3 +242,23 @@ def test_terraform_plan_and_deploy_refuse_a_new_subnet_before_running_terraform(
         s3.delete_object(Bucket=backend.bucket, Key=backend.key)
         s3.delete_bucket(Bucket=backend.bucket)
 
+
+
+# ------------------------------------------------------------------- the emulator's update paths (fixes 40-49)
+
+
+@pytest.mark.emulator
+def test_fix_40_launch_template_tags_change_as_the_provider_changes_them(aws: AwsContext) -> None:
+    ec2 = aws.client("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName="lifecycle-lt", LaunchTemplateData={"InstanceType": "t3.micro"},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Owner", "Value": "a"},
+                                                                        {"Key": "Extra", "Value": "x"}]}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    try:
+        ec2.create_tags(Resources=[template], Tags=[{"Key": "Owner", "Value": "b"}])
+        ec2.delete_tags(Resources=[template], Tags=[{"Key": "Extra"}])
+        tags = ec2.describe_launch_templates(LaunchTemplateIds=[template])["LaunchTemplates"][0]["Tags"]
+        assert tags == [{"Key": "Owner", "Value": "b"}]
+    finally:
+        ec2.delete_launch_template(LaunchTemplateId=template)

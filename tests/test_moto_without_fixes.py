@@ -259,3 +259,14 @@ def test_fix_17_group_rule_loses_its_description(plain: Client) -> None:
         "UserIdGroupPairs": [{"GroupId": web, "Description": "mysql from web"}]}])
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [db]}])["SecurityGroupRules"]
     still_needed(17, not any(r.get("Description") == "mysql from web" for r in rules))
+
+
+def test_fix_40_launch_template_tags_stay_as_created(plain: Client) -> None:
+    ec2 = plain("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=unique("plain-lt"), LaunchTemplateData={"ImageId": AMI},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Owner", "Value": "a"}]}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_tags(Resources=[template], Tags=[{"Key": "Owner", "Value": "b"}])
+    tags = ec2.describe_launch_templates(LaunchTemplateIds=[template])["LaunchTemplates"][0]["Tags"]
+    still_needed(40, {"Key": "Owner", "Value": "a"} in tags)

@@ -55,6 +55,10 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
     so every Terraform plan replaced the instances).
 17. A security group rule that references another group keeps its Description.
+40. A launch template's tags are read live: moto answered DescribeLaunchTemplates with the tags the template
+    was created with, so CreateTags/DeleteTags on it (how the AWS provider changes them) never showed, and every
+    Terraform plan after a tag change updated the template again and, through its new version, replaced the
+    instances.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -922,6 +926,16 @@ def _fix_group_rule_description() -> None:
         lambda self: self.ip_range.get("Description") or self.source_group.get("Description"))
 
 
+def _fix_launch_template_live_tags() -> None:
+    from moto.ec2.models.launch_templates import LaunchTemplate
+
+    if isinstance(LaunchTemplate.__dict__.get("tags"), property):
+        raise NotNeeded("moto reads a launch template's tags live")
+    _require(LaunchTemplate, "get_tags")
+    LaunchTemplate.tags = property(  # type: ignore[attr-defined]
+        lambda self: self.get_tags(), lambda self, value: None)  # __init__ assigns a snapshot: ignored
+
+
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
@@ -948,4 +962,5 @@ FIXES: tuple[Fix, ...] = (
     Fix(15, "DB parameters a user set report Source user", _fix_db_parameter_source),
     Fix(16, "a launch template's own tags stay off its data", _fix_launch_template_own_tags),
     Fix(17, "security group rules that reference a group keep their description", _fix_group_rule_description),
+    Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
 )
