@@ -932,7 +932,7 @@ def _fix_launch_template_live_tags() -> None:
     if isinstance(LaunchTemplate.__dict__.get("tags"), property):
         raise NotNeeded("moto reads a launch template's tags live")
     _require(LaunchTemplate, "get_tags")
-    LaunchTemplate.tags = property(  # type: ignore[attr-defined]
+    LaunchTemplate.tags = property(  # type: ignore[assignment]
         lambda self: self.get_tags(), lambda self, value: None)  # __init__ assigns a snapshot: ignored
 
 
