@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from env_copy import project_with
 from fuelflow import contract, lifecycle
 from fuelflow.aws import AwsContext, Target, connect
 from fuelflow.cli import main
@@ -153,19 +153,7 @@ def cfn_deployed(fresh_emulator: Emulator) -> AwsContext:
 
 
 def _project_with(tmp_path: Path, **changes: Any) -> Path:
-    """A project whose environments/dev.yaml differs from the repository's by `changes` (dotted keys)."""
-    for part in ("cloudformation", "terraform"):
-        (tmp_path / part).symlink_to(ROOT / part)
-    (tmp_path / "environments").mkdir()
-    doc = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
-    for key, value in changes.items():
-        *path, last = key.split(".")
-        target = doc
-        for p in path:
-            target = target[p]
-        target[last] = value
-    (tmp_path / "environments" / "dev.yaml").write_text(yaml.safe_dump(doc))
-    return tmp_path
+    return project_with(tmp_path, changes)
 
 
 def _stacks(aws: AwsContext) -> dict[str, Any]:
