@@ -250,3 +250,14 @@ def test_fix_40_launch_template_tags_change_as_the_provider_changes_them(aws: Aw
         assert tags == [{"Key": "Owner", "Value": "b"}]
     finally:
         ec2.delete_launch_template(LaunchTemplateId=template)
+
+
+def test_the_database_applies_changes_immediately_as_cloudformation_does() -> None:
+    """Without apply_immediately, RDS keeps a class/storage/Multi-AZ change pending until the maintenance window:
+    the apply would end with the change invisible through the API and the next plan showing it again."""
+    from fuelflow.tf import source
+
+    resources = source.load(ROOT / "terraform" / "modules" / "rds" / "main.tf")["resource"]
+    db = next(r for r in resources if source.label(next(iter(r))) == "aws_db_instance")
+    body = next(iter(next(iter(db.values())).values()))
+    assert body.get("apply_immediately") is True
