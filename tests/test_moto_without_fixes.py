@@ -270,3 +270,10 @@ def test_fix_40_launch_template_tags_stay_as_created(plain: Client) -> None:
     ec2.create_tags(Resources=[template], Tags=[{"Key": "Owner", "Value": "b"}])
     tags = ec2.describe_launch_templates(LaunchTemplateIds=[template])["LaunchTemplates"][0]["Tags"]
     still_needed(40, {"Key": "Owner", "Value": "a"} in tags)
+
+
+def test_fix_41_db_instance_gets_a_retired_default_ca(plain: Client) -> None:
+    db = plain("rds").create_db_instance(
+        DBInstanceIdentifier=unique("plain-db"), Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+        MasterUsername="admin", MasterUserPassword="password123")["DBInstance"]
+    still_needed(41, db.get("CACertificateIdentifier") != "rds-ca-rsa2048-g1")
