@@ -281,3 +281,11 @@ def test_fix_41_a_new_db_instance_answers_with_the_default_ca(aws: AwsContext) -
         for name in ("lifecycle-ca", "lifecycle-ca2"):
             with contextlib.suppress(rds.exceptions.DBInstanceNotFoundFault):
                 rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+
+
+def test_a_first_deploy_counts_its_creates_per_module() -> None:
+    details = [{"address": f"module.network.aws_subnet.public[{i}]", "type": "aws_subnet", "action": "create"}
+               for i in range(10)] + [{"address": f"module.ec2.aws_instance.web[{i}]", "type": "aws_instance",
+                                        "action": "create"} for i in range(4)]
+    assert plans.change_lines(details) == ["create 14 resources: module.ec2 4, module.network 10"]
+    assert len(plans.change_lines(details[:12])) == 12

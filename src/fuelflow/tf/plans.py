@@ -3,6 +3,7 @@ guards: the changes per action, what a change touches, data it would lose, outpu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,9 @@ def plan_summary(plan: dict[str, Any]) -> dict[str, list[str]]:
     for kind, change in _changes(plan):
         summary[kind].append(change["address"])
     return summary
+
+
+MAX_CREATE_LINES = 12  # more creates than this are counted per module (a first deploy), not listed
 
 
 def _any_true(value: Any) -> bool:
@@ -60,10 +64,14 @@ def _path_text(path: Any) -> str:
 
 def change_lines(details: list[dict[str, Any]]) -> list[str]:
     """One line per planned change, replacements first: "REPLACE <address> (forced by: cidr_block)",
-    "update <address>: instance_class, multi_az", "create ...", "delete ...". Built from the plan
+    "update <address>: instance_class, multi_az", "create ...", "delete ..." (many creates: counted per
+    module). Built from the plan
     JSON's actions (`-/+` and `+/-` are both a replacement) and `replace_paths`."""
     order = {"replace": 0, "delete": 1, "update": 2, "create": 3}
     lines = []
+    creates = [d for d in details if d["action"] == "create"]
+    if len(creates) > MAX_CREATE_LINES:  # a first deploy: one line per module, not one per resource
+        details = [d for d in details if d["action"] != "create"]
     for d in sorted(details, key=lambda d: (order.get(d["action"], 9), d["address"])):
         if d["action"] == "replace":
             forced = sorted({_path_text(p) for p in d.get("replace_paths") or []})
@@ -74,6 +82,11 @@ def change_lines(details: list[dict[str, Any]]) -> list[str]:
             lines.append(f"update {d['address']} in place: {', '.join(attributes)}")
         else:
             lines.append(f"{d['action']} {d['address']}")
+    if len(creates) > MAX_CREATE_LINES:
+        modules = Counter(".".join(d["address"].split(".")[:2]) if d["address"].startswith("module.") else "(root)"
+                          for d in creates)
+        lines.append(f"create {len(creates)} resources: "
+                     + ", ".join(f"{m} {n}" for m, n in sorted(modules.items())))
     return lines
 
 
