@@ -9,6 +9,7 @@ deployed scenario of tests/test_terraform_e2e.py ("day two" section), so that it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,25 @@ def test_a_first_deploy_counts_its_creates_per_module() -> None:
                                         "action": "create"} for i in range(4)]
     assert plans.change_lines(details) == ["create 14 resources: module.ec2 4, module.network 10"]
     assert len(plans.change_lines(details[:12])) == 12
+
+
+@pytest.mark.emulator
+def test_the_deployed_region_is_read_from_the_roles_policy(aws: AwsContext) -> None:
+    """IAM is global: from any region, the EC2 role's policy names the region its secret and logs live in."""
+    env = dataclasses.replace(DEV, project="region-probe")
+    iam, role = aws.client("iam"), env.names.role("ec2")
+    assert lifecycle.deployed_region(env, aws) is None  # no role: nothing deployed anywhere
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    try:
+        iam.put_role_policy(RoleName=role, PolicyName="db-secret", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                                                   "Resource": ["arn:aws:secretsmanager:eu-west-1:123456789012:"
+                                                                "secret:rds!db-1"]}]}))
+        assert lifecycle.deployed_region(env, aws) == "eu-west-1"
+        with pytest.raises(InputError, match=r"^region cannot change on a deployed environment "
+                                             r"\(eu-west-1 -> us-east-1\)"):
+            lifecycle.check_terraform(env, aws, None)
+        lifecycle.check_terraform(env, aws, DEV_STATE)  # a state in this region: the region is this one
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName="db-secret")
+        iam.delete_role(RoleName=role)
