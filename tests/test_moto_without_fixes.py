@@ -344,3 +344,19 @@ def test_fix_24_db_instance_drops_its_storage_ceiling(plain: Client) -> None:
         "MaxAllocatedStorage": "100", "MasterUsername": "admin", "MasterUserPassword": "password123"}}})
     found = plain("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
     still_needed(24, found.get("MaxAllocatedStorage") != 100)
+def test_fix_40_launch_template_tags_stay_as_created(plain: Client) -> None:
+    ec2 = plain("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=unique("plain-lt"), LaunchTemplateData={"ImageId": AMI},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Owner", "Value": "a"}]}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_tags(Resources=[template], Tags=[{"Key": "Owner", "Value": "b"}])
+    tags = ec2.describe_launch_templates(LaunchTemplateIds=[template])["LaunchTemplates"][0]["Tags"]
+    still_needed(40, {"Key": "Owner", "Value": "a"} in tags)
+
+
+def test_fix_41_db_instance_gets_a_retired_default_ca(plain: Client) -> None:
+    db = plain("rds").create_db_instance(
+        DBInstanceIdentifier=unique("plain-db"), Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+        MasterUsername="admin", MasterUserPassword="password123")["DBInstance"]
+    still_needed(41, db.get("CACertificateIdentifier") != "rds-ca-rsa2048-g1")

@@ -9,7 +9,10 @@ are what let the plan after apply come out empty.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from env_copy import project_with
 from fuelflow.aws import AwsContext, Target, connect
 from fuelflow.cli import main
 from fuelflow.config import Environment, load_environment
@@ -319,6 +323,168 @@ def test_audit_passes_every_control_after_a_terraform_deploy(lab: Lab, deployed:
     not_applicable = {r["control"] for r in report["results"] if r["status"] == "not_applicable"}
     assert not_applicable == {"FF-RDS-007"}
     assert {r["control"] for r in report["results"]} >= {f"FF-TF-00{i}" for i in range(1, 6)}
+
+
+# ------------------------------------------------------------------------------ day two: change every setting
+# Two applies through the CLI (`deploy --engine terraform`, then `tf apply`), each changing what can change
+# together, each read back through boto3; then `tf plan` shows nothing left to do. The fixed settings
+# (network CIDRs, region) are refused without running terraform. tests/test_lifecycle_tf.py has the rest.
+
+DAY_TWO_A: dict[str, Any] = {
+    "tags.Owner": "data-team", "tags.Extra": "lifecycle", "ec2.instance_type": "t3.small", "ec2.instance_count": 2,
+    "ec2.root_volume_size": 30, "ec2.admin_ssh_cidrs": ["203.0.113.0/24"], "rds.instance_class": "db.t3.small",
+    "rds.allocated_storage": 30, "rds.max_allocated_storage": 200, "rds.multi_az": True,
+    "rds.backup_retention_days": 14, "rds.monitoring_interval": 30, "rds.deletion_protection": True,
+    "s3.log_expiration_days": 120, "s3.noncurrent_version_expiration_days": 45, "logs.retention_days": 60,
+}
+# From A: count down, SSH ranges swapped (one rule replaced, one added), protection and monitoring off again,
+# Multi-AZ off, another retention, a tag removed (None: the key is dropped).
+DAY_TWO_B: dict[str, Any] = {
+    **DAY_TWO_A, "tags.Extra": None, "ec2.instance_count": 1,
+    "ec2.admin_ssh_cidrs": ["198.51.100.0/24", "192.0.2.0/24"], "rds.multi_az": False,
+    "rds.backup_retention_days": 21, "rds.monitoring_interval": 0, "rds.deletion_protection": False,
+}
+
+
+@dataclass
+class Changed:
+    env: Environment
+    code: int
+    outputs: dict[str, Any]
+    log: str
+
+
+def _cli_deploy(lab: Lab, base: Path, changes: dict[str, Any], command: list[str], name: str) -> Changed:
+    project = project_with(base, changes)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        mp.setenv(session.WORK_DIR_ENV, str(lab.work_dir))
+        code = lab.timed(name, lambda: main(["-C", str(project), *command, "--env", "dev", "--endpoint-url",
+                                             str(lab.aws.endpoint_url), "--yes", "-o", "json"]))
+    log = err.getvalue()
+    print(log[-4000:])
+    text = out.getvalue().strip()  # the JSON outputs (lab.timed prints its figure after them)
+    outputs = json.JSONDecoder().raw_decode(text)[0] if text.startswith("{") else {}
+    return Changed(load_environment(project, "dev"), code, outputs, log)
+
+
+@pytest.fixture(scope="module")
+def changed_a(lab: Lab, deployed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Changed:
+    return _cli_deploy(lab, tmp_path_factory.mktemp("day-two-a"), DAY_TWO_A, ["deploy", "--engine", "terraform"],
+                       "apply A (day two)")
+
+
+@pytest.fixture(scope="module")
+def changed_b(lab: Lab, changed_a: Changed, tmp_path_factory: pytest.TempPathFactory) -> Changed:
+    return _cli_deploy(lab, tmp_path_factory.mktemp("day-two-b"), DAY_TWO_B, ["tf", "apply"], "apply B (day two)")
+
+
+def _running(lab: Lab) -> list[dict[str, Any]]:
+    reservations = lab.client("ec2").describe_instances(Filters=[
+        {"Name": "instance-state-name", "Values": ["running"]}, {"Name": "tag:Environment", "Values": ["dev"]}])
+    return [i for r in reservations["Reservations"] for i in r["Instances"]]
+
+
+def _ssh_ranges(lab: Lab, group: str) -> set[str]:
+    rules = lab.client("ec2").describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])[
+        "SecurityGroupRules"]
+    return {r["CidrIpv4"] for r in rules if not r["IsEgress"] and r["FromPort"] == 22}
+
+
+def _db(lab: Lab) -> dict[str, Any]:
+    db: dict[str, Any] = lab.client("rds").describe_db_instances(DBInstanceIdentifier="fuel-flow-db-dev")[
+        "DBInstances"][0]
+    return db
+
+
+def _retentions(lab: Lab) -> set[int | None]:
+    groups = lab.client("logs").describe_log_groups()["logGroups"]
+    return {g.get("retentionInDays") for g in groups if g["logGroupName"].startswith(("/fuel-flow/dev/",
+                                                                                       "/aws/rds/instance/fuel-flow"))}
+
+
+def _check_common(lab: Lab, changed: Changed, deployed: dict[str, Any]) -> None:
+    """What A set and B keeps: instance type, volume size, DB class and storage, retention, lifecycle, tags."""
+    env = changed.env
+    assert changed.code == 0, changed.log[-3000:]
+    running = _running(lab)
+    assert len(running) == env.ec2.instance_count
+    assert {i["InstanceType"] for i in running} == {env.ec2.instance_type}
+    ec2 = lab.client("ec2")
+    template = deployed["launch_template_id"]
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])[
+        "LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["InstanceType"] == env.ec2.instance_type
+    assert data["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == env.ec2.root_volume_size
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id",
+                                             "Values": [i["InstanceId"] for i in running]}])["Volumes"]
+    assert {v["Size"] for v in volumes} == {env.ec2.root_volume_size}
+    assert _ssh_ranges(lab, deployed["web_sg_id"]) == set(env.ec2.admin_ssh_cidrs)
+    db, rds = _db(lab), env.rds
+    assert (db["DBInstanceClass"], db["AllocatedStorage"], db["MaxAllocatedStorage"], db["MultiAZ"],
+            db["BackupRetentionPeriod"], db["MonitoringInterval"], db["DeletionProtection"]) == (
+        rds.instance_class, rds.allocated_storage, rds.max_allocated_storage, rds.multi_az,
+        rds.backup_retention_days, rds.monitoring_interval, rds.deletion_protection)
+    assert _retentions(lab) == {env.logs.retention_days}
+    s3 = lab.client("s3")
+    logs_rules = s3.get_bucket_lifecycle_configuration(Bucket=deployed["logs_bucket_name"])["Rules"]
+    assert {r.get("Expiration", {}).get("Days") for r in logs_rules} - {None} == {env.s3.log_expiration_days}
+    backup_rules = s3.get_bucket_lifecycle_configuration(Bucket=deployed["backups_bucket_name"])["Rules"]
+    assert {r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in backup_rules} - {None} == {
+        env.s3.noncurrent_version_expiration_days}
+    expected = env.stack_tags()
+    vpc_tags = {t["Key"]: t["Value"] for t in ec2.describe_vpcs(VpcIds=[deployed["vpc_id"]])["Vpcs"][0]["Tags"]}
+    db_tags = {t["Key"]: t["Value"] for t in db["TagList"]}
+    bucket_tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=deployed["logs_bucket_name"])["TagSet"]}
+    instance_tags = [{t["Key"]: t["Value"] for t in i["Tags"]} for i in running]
+    for tags in (vpc_tags, db_tags, bucket_tags, *instance_tags):
+        assert {k: tags.get(k) for k in expected} == expected
+        assert "Extra" in tags if "Extra" in expected else "Extra" not in tags
+
+
+def test_day_two_a_changes_every_setting_that_updates(lab: Lab, deployed: dict[str, Any], changed_a: Changed) -> None:
+    _check_common(lab, changed_a, deployed)
+    # The deploy named each change, and the instances' replacement (a new launch template version), first.
+    assert "REPLACE module.ec2.aws_instance.web[0] (deleted and created anew; forced by: launch_template.0.version)" \
+        in changed_a.log
+    assert re.search(r"update module\.rds\.aws_db_instance\.this in place: .*instance_class", changed_a.log)
+    assert "create module.ec2.aws_instance.web[1]" in changed_a.log
+
+
+def test_day_two_b_counts_down_and_turns_settings_back(lab: Lab, deployed: dict[str, Any], changed_b: Changed) -> None:
+    _check_common(lab, changed_b, deployed)
+    alarms = lab.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
+    assert [a["Dimensions"] for a in alarms] == [[{"Name": "InstanceId", "Value": i["InstanceId"]}]
+                                                 for i in _running(lab)]  # count down: one instance, one alarm
+    assert changed_b.outputs["instance_ids"] == [i["InstanceId"] for i in _running(lab)]
+
+
+def test_day_two_plan_afterwards_has_no_changes(lab: Lab, changed_b: Changed, tmp_path: Path) -> None:
+    project = project_with(tmp_path, DAY_TWO_B)
+    env = load_environment(project, "dev")
+    assert env == changed_b.env
+    result = lab.timed("plan after day two", lambda: ops.tf_plan(env, lab.aws, project, lab.ui,
+                                                                 work_dir=lab.work_dir))
+    assert result["changes"] is False, f"plan after day two wants changes: {json.dumps(result['details'], indent=1)}"
+
+
+def test_day_two_a_new_vpc_cidr_is_refused_before_terraform_runs(lab: Lab, changed_b: Changed, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    store = state.StateStore(lab.aws, lab.backend)
+    serial = (store.read_state(lab.backend.key) or {}).get("serial")
+    project = project_with(tmp_path, {"network.vpc_cidr": "10.30.0.0/16",
+                                      "network.public_subnet_cidrs": ["10.30.0.0/24", "10.30.1.0/24"],
+                                      "network.private_subnet_cidrs": ["10.30.10.0/24", "10.30.11.0/24"]})
+    monkeypatch.setenv(session.WORK_DIR_ENV, str(lab.work_dir))
+    capsys.readouterr()
+    code = main(["-C", str(project), "tf", "plan", "--env", "dev", "--endpoint-url", str(lab.aws.endpoint_url)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2
+    assert ("network.vpc_cidr cannot change on a deployed environment (10.10.0.0/16 -> 10.30.0.0/16) (and "
+            "network.public_subnet_cidrs, network.private_subnet_cidrs): it replaces the VPC and the database in "
+            "it; destroy (buckets are kept) and deploy again") in err
+    assert (store.read_state(lab.backend.key) or {}).get("serial") == serial
 
 
 # ------------------------------------------------------------------------------ destroy, then the backend

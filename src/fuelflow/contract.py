@@ -33,6 +33,13 @@ class Setting:
     greater_than: str | None = None
     optional: bool = False
     hint: str = ""
+    after_deploy: str = "updates"  # "fixed": cannot change once deployed (fixed_reason says why)
+    fixed_reason: str = ""
+
+    @property
+    def fixed(self) -> bool:
+        """True when a deployed environment refuses a change of this setting (src/fuelflow/lifecycle.py)."""
+        return self.after_deploy == "fixed"
 
     @property
     def section(self) -> str:
@@ -56,10 +63,16 @@ class Identifier:
     portable_pattern: str | None = None
     example: str = ""
     file_key: str = ""  # its key in an environment file, when not `key`
+    after_deploy: str = "updates"  # "fixed": cannot change once deployed (fixed_reason says why)
+    fixed_reason: str = ""
 
     @property
     def document_key(self) -> str:
         return self.file_key or self.key
+
+    @property
+    def fixed(self) -> bool:
+        return self.after_deploy == "fixed"
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,13 @@ def tags() -> dict[str, Any]:
     return dict(raw()["tags"])
 
 
+def fixed_after_deploy() -> dict[str, str]:
+    """Environment-file keys that cannot change once deployed (`after_deploy: fixed`) -> the reason."""
+    out = {("name" if i.key == "environment" else i.key): i.fixed_reason for i in identifiers().values() if i.fixed}
+    out.update({s.key: s.fixed_reason for s in settings().values() if s.fixed})
+    return out
+
+
 def cfn_parameter_settings() -> dict[str, Setting]:
     """CloudFormation parameter name -> the setting it carries."""
     return {p: s for s in settings().values() for p in s.cfn}
@@ -166,14 +186,17 @@ def _limits(s: Setting) -> str:
 
 def render_markdown() -> str:
     """The contract as the tables of docs/contract.md (between the markers)."""
-    lines = [BEGIN, "", "| environment file | CloudFormation parameter | Terraform variable | limits |",
-             "|---|---|---|---|"]
+    lines = [BEGIN, "", "| environment file | CloudFormation parameter | Terraform variable | limits "
+             "| after the first deploy |", "|---|---|---|---|---|"]
     for i in identifiers().values():
         key = i.document_key
+        after = f"fixed: {i.fixed_reason}" if i.fixed else "the identity: a new value is another environment"
         lines.append(f"| `{key}` | {i.cfn or '-'} | `{i.tf}` | `{i.portable_pattern or i.pattern}`"
-                     + (f", {i.min_length}..{i.max_length} characters |" if i.portable_pattern else " |"))
+                     + (f", {i.min_length}..{i.max_length} characters" if i.portable_pattern else "")
+                     + f" | {after} |")
     for s in settings().values():
-        lines.append(f"| `{s.key}` | {', '.join(s.cfn)} | `{s.tf}` | {_limits(s)} |")
+        after = f"fixed: {s.fixed_reason}" if s.fixed else "updates"
+        lines.append(f"| `{s.key}` | {', '.join(s.cfn)} | `{s.tf}` | {_limits(s)} | {after} |")
     lines += ["", "| tier | what it requires |", "|---|---|"]
     for name, spec in tiers().items():
         lines.append(f"| `{name}` | {' '.join(str(spec['description']).split())} |")

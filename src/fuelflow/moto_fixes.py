@@ -81,6 +81,13 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     created servers 1 and 3 only).
 24. `AWS::RDS::DBInstance` keeps MaxAllocatedStorage (the storage autoscaling ceiling) and
     CACertificateIdentifier, which moto's CloudFormation engine dropped.
+40. A launch template's tags are read live: moto answered DescribeLaunchTemplates with the tags the template
+    was created with, so CreateTags/DeleteTags on it (how the AWS provider changes them) never showed, and every
+    Terraform plan after a tag change updated the template again and, through its new version, replaced the
+    instances.
+41. A new DB instance gets AWS's default certificate authority, rds-ca-rsa2048-g1 (moto: the retired
+    "rds-ca-default"). The AWS provider compares the CreateDBInstance answer with `ca_cert_identifier` and, on a
+    difference, sends a ModifyDBInstance and waits for the instance again: 80 s more of every Terraform DB create.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1171,6 +1178,35 @@ def _fix_db_instance_storage_ceiling() -> None:
         return db
 
     DBInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+def _fix_launch_template_live_tags() -> None:
+    from moto.ec2.models.launch_templates import LaunchTemplate
+
+    if isinstance(LaunchTemplate.__dict__.get("tags"), property):
+        raise NotNeeded("moto reads a launch template's tags live")
+    _require(LaunchTemplate, "get_tags")
+    LaunchTemplate.tags = property(  # type: ignore[assignment]
+        lambda self: self.get_tags(), lambda self, value: None)  # __init__ assigns a snapshot: ignored
+
+
+RDS_DEFAULT_CA = "rds-ca-rsa2048-g1"  # the CA RDS gives a new DB instance that names none
+
+
+def _fix_db_instance_default_ca() -> None:
+    import inspect
+
+    from moto.rds.models import DBInstance, RDSBackend
+
+    default = inspect.signature(DBInstance.__init__).parameters["ca_certificate_identifier"].default
+    if default == RDS_DEFAULT_CA:
+        raise NotNeeded(f"moto's default CA is {RDS_DEFAULT_CA}")
+    original = RDSBackend.create_db_instance
+
+    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        if not db_kwargs.get("ca_certificate_identifier"):
+            db_kwargs = {**db_kwargs, "ca_certificate_identifier": RDS_DEFAULT_CA}
+        return original(self, db_kwargs)
+
+    RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
 
 
 # The order is the numbering of the module docstring. `controls`: the audit controls (fuelflow.audit) that read
@@ -1208,4 +1244,6 @@ FIXES: tuple[Fix, ...] = (
     Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
     Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
     Fix(24, "DB instances keep MaxAllocatedStorage and CACertificateIdentifier", _fix_db_instance_storage_ceiling),
+    Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
+    Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
 )

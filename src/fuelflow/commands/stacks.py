@@ -8,6 +8,7 @@ from typing import Any
 import botocore.exceptions
 import click
 
+from fuelflow import lifecycle
 from fuelflow.aws import AwsContext
 from fuelflow.commands.common import (
     engine_option,
@@ -192,6 +193,7 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
         if continue_rollback:
             eng.continue_rollbacks(plan)
         states = eng.check_states(plan, replace_failed)
+        lifecycle.check_cloudformation(environment, aws, states)  # fixed settings (VPC CIDRs, region): exit 2
         ui.progress(f"deploying {environment.name} to {aws.endpoint_url or 'AWS'} ({aws.region}): "
                     + " -> ".join("[" + ", ".join(w) + "]" for w in plan.to_dict()["waves"]))
         previews = eng.preview(plan, states)

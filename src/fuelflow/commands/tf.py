@@ -28,6 +28,7 @@ from fuelflow.confirm import require_confirmation
 from fuelflow.errors import InputError
 from fuelflow.output import Ui
 from fuelflow.tf import ops
+from fuelflow.tf.plans import change_lines
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, find_terraform
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -154,6 +155,8 @@ def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, reg
     counts = {k: len(result[k]) for k in ("create", "update", "replace", "delete")}
     ui.info(f"{env}: " + (", ".join(f"{n} to {k}" for k, n in counts.items() if n) if result["changes"]
                           else "no changes"))
+    for line in change_lines(result["details"]):
+        ui.info(f"  {line}")
 
 
 @tf_group.command("apply")

@@ -12,9 +12,10 @@ from fuelflow.aws import AwsContext
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_destroy, require_confirmation
 from fuelflow.errors import DeployError, FuelflowError, InputError
+from fuelflow.lifecycle import check_terraform
 from fuelflow.lock import run_lock
 from fuelflow.output import Ui
-from fuelflow.tf.plans import STATEFUL_TYPES, redact_outputs
+from fuelflow.tf.plans import STATEFUL_TYPES, change_lines, redact_outputs
 from fuelflow.tf.render import LOCAL_STATE, TEARDOWN_OVERRIDE, render_teardown_override
 from fuelflow.tf.session import BOOTSTRAP_DIR, PLAN_FILE, TfSession, locked, open_session
 from fuelflow.tf.source import guarded_resources, local_module_dirs
@@ -169,6 +170,12 @@ def require_backend(s: TfSession) -> None:
     )
 
 
+def refuse_fixed_changes(s: TfSession) -> None:
+    """Before anything runs: refuse a change of a setting that cannot change once deployed (a new VPC or
+    subnet CIDR, another region), read against the environment's state (src/fuelflow/lifecycle.py)."""
+    check_terraform(s.env, s.aws, s.store.read_state(s.backend.key))
+
+
 def prepare_main(s: TfSession) -> Path:
     """The main root, initialised against the environment's state."""
     s.sync()
@@ -204,6 +211,8 @@ def tf_plan(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
     """Show what apply (or destroy) would change; {"changes": bool, "create": [...], ...}."""
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
     with locked(s):
+        if not destroy:
+            refuse_fixed_changes(s)
         root = prepare_main(s)
         summary = s.plan(root, destroy=destroy)
         (root / PLAN_FILE).unlink(missing_ok=True)
@@ -220,11 +229,14 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
     require_confirmation(ui, auto_approve, "apply")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
     with run_lock(aws_ctx, env, "tf deploy"), locked(s):  # at once, exit 2 (Terraform's own lock would wait 60 s)
+        refuse_fixed_changes(s)
         root = prepare_main(s)
         summary = s.plan(root)
         if summary is None:
             ui.progress(f"{env.name}: no changes")
         else:
+            for line in change_lines(s.last_plan_details):
+                ui.progress(f"  {line}")
             try:
                 approve(ui, auto_approve, "apply", f"Apply these changes to {env.name} ({_summary_line(summary)})?")
             except FuelflowError:

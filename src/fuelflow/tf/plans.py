@@ -3,6 +3,7 @@ guards: the changes per action, what a change touches, data it would lose, outpu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,9 @@ def plan_summary(plan: dict[str, Any]) -> dict[str, list[str]]:
     return summary
 
 
+MAX_CREATE_LINES = 12  # more creates than this are counted per module (a first deploy), not listed
+
+
 def _any_true(value: Any) -> bool:
     """`after_unknown` marks unknown values with true, nested like the value itself."""
     if isinstance(value, dict):
@@ -52,6 +56,38 @@ def plan_details(plan: dict[str, Any]) -> list[dict[str, Any]]:
                         "attributes": changed if kind in ("update", "replace") else [],
                         "replace_paths": body.get("replace_paths", [])})
     return details
+
+
+def _path_text(path: Any) -> str:
+    return ".".join(str(p) for p in path) if isinstance(path, list) else str(path)
+
+
+def change_lines(details: list[dict[str, Any]]) -> list[str]:
+    """One line per planned change, replacements first: "REPLACE <address> (forced by: cidr_block)",
+    "update <address>: instance_class, multi_az", "create ...", "delete ..." (many creates: counted per
+    module). Built from the plan
+    JSON's actions (`-/+` and `+/-` are both a replacement) and `replace_paths`."""
+    order = {"replace": 0, "delete": 1, "update": 2, "create": 3}
+    lines = []
+    creates = [d for d in details if d["action"] == "create"]
+    if len(creates) > MAX_CREATE_LINES:  # a first deploy: one line per module, not one per resource
+        details = [d for d in details if d["action"] != "create"]
+    for d in sorted(details, key=lambda d: (order.get(d["action"], 9), d["address"])):
+        if d["action"] == "replace":
+            forced = sorted({_path_text(p) for p in d.get("replace_paths") or []})
+            lines.append(f"REPLACE {d['address']} (deleted and created anew"
+                         + (f"; forced by: {', '.join(forced)})" if forced else ")"))
+        elif d["action"] == "update":
+            attributes = [a for a in d.get("attributes", []) if a not in ("tags_all",)] or d.get("attributes", [])
+            lines.append(f"update {d['address']} in place: {', '.join(attributes)}")
+        else:
+            lines.append(f"{d['action']} {d['address']}")
+    if len(creates) > MAX_CREATE_LINES:
+        modules = Counter(".".join(d["address"].split(".")[:2]) if d["address"].startswith("module.") else "(root)"
+                          for d in creates)
+        lines.append(f"create {len(creates)} resources: "
+                     + ", ".join(f"{m} {n}" for m, n in sorted(modules.items())))
+    return lines
 
 
 def data_loss(plan: dict[str, Any]) -> list[str]:

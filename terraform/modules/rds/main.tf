@@ -119,6 +119,10 @@ resource "aws_db_instance" "this" {
   multi_az               = var.multi_az
   ca_cert_identifier     = "rds-ca-rsa2048-g1"
 
+  # A changed class, storage or Multi-AZ takes effect now, as CloudFormation's updates do, not at the next
+  # maintenance window (when the apply would end with the change invisible and the next plan repeating it).
+  apply_immediately = true
+
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true
   copy_tags_to_snapshot               = true
