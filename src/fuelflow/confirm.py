@@ -29,6 +29,33 @@ def approve(ui: Ui, auto_approve: bool, action: str, question: str, expected: st
         raise FuelflowError(f"{action} declined: nothing was changed", exit_code=ExitCode.DECLINED)
 
 
+def guard_data_loss(ui: Ui, env: Environment, force: bool, confirm_name: str | None, loses: Sequence[str],
+                    question: str) -> None:
+    """A deploy whose changes remove or replace a resource holding data (`loses`, "stack/LogicalId (...)"):
+    `force` and the environment's name typed, as for a destroy; otherwise nothing to ask here."""
+    if not loses:
+        return
+    why = f"it removes or replaces {', '.join(loses)}, and the data in them"
+    if not force:
+        raise InputError(f"refusing to deploy {env.name}: {why}",
+                         f"check the change, then add --force (you will be asked to type {env.name})")
+    _typed(ui, env, confirm_name, f"{question} This deploy {why[3:]}.", "deploying")
+
+
+def _typed(ui: Ui, env: Environment, confirm_name: str | None, question: str, doing: str) -> None:
+    """The environment's name, typed at the terminal or passed as --confirm."""
+    if confirm_name is not None:
+        if confirm_name != env.name:
+            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
+                             f"pass --confirm {env.name}")
+        return
+    if not ui.interactive:
+        raise InputError(f"{doing} {env.name} needs a typed confirmation and there is no terminal",
+                         f"add --confirm {env.name}")
+    if not ui.confirm(question, expected=env.name):
+        raise FuelflowError("nothing was changed (confirmation did not match)", exit_code=ExitCode.DECLINED)
+
+
 def guard_destroy(ui: Ui, env: Environment, auto_approve: bool, force: bool, confirm_name: str | None,
                   deletes_data: Sequence[str], question: str) -> None:
     """A production-tier environment, or data deleted: `force` and the environment's name typed

@@ -351,6 +351,19 @@ class Engine:
         with contextlib.suppress(botocore.exceptions.ClientError):  # already gone: nothing to clean up
             self.cfn.delete_change_set(ChangeSetName=arn, StackName=stack)
 
+    @staticmethod
+    def data_loss(plan: Plan, previews: Iterable[StackChanges]) -> list[str]:
+        """Changes that remove or replace a resource holding data (a DeletionPolicy Retain/Snapshot resource:
+        the database, the buckets), as "stack/LogicalId (Type, replaced|removed)"."""
+        found = []
+        for p in previews:
+            stateful = plan.stacks[p.stack].template.stateful_resources()
+            for c in p.changes:
+                if c.logical_id in stateful and c.destructive:
+                    how = "removed" if c.action == "Remove" else "replaced"
+                    found.append(f"{p.stack}/{c.logical_id} ({c.resource_type}, {how})")
+        return found
+
     def discard(self, previews: Iterable[StackChanges]) -> None:
         """Delete prepared change sets (the user declined, or this was only a diff)."""
         for p in previews:

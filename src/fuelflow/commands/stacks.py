@@ -24,7 +24,7 @@ from fuelflow.commands.common import (
     warn_throwaway,
 )
 from fuelflow.config import Environment
-from fuelflow.confirm import approve, guard_destroy
+from fuelflow.confirm import approve, guard_data_loss, guard_destroy
 from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
 from fuelflow.errors import FuelflowError, InputError, Interrupted
 from fuelflow.lock import env_lock, run_lock
@@ -164,6 +164,10 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
 @target_options
 @engine_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Required when a change removes or replaces the database or a bucket "
+              "(the preview says which); you are asked to type the environment's name.")
+@click.option("--confirm", "confirm_name", default=None, metavar="ENV",
+              help="With --force and no terminal: the environment name, typed as confirmation.")
 @click.option("--replace-failed", is_flag=True,
               help="Delete and recreate stacks left in ROLLBACK_COMPLETE by an earlier failed create "
                    "(automatic when such a stack holds no resource).")
@@ -173,8 +177,8 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
 @pass_ui
 @click.pass_context
 def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
-               region: str | None, endpoint_url: str | None, engine: str, yes: bool, replace_failed: bool,
-               continue_rollback: bool, ui: Ui, output: str) -> None:
+               region: str | None, endpoint_url: str | None, engine: str, yes: bool, force: bool,
+               confirm_name: str | None, replace_failed: bool, continue_rollback: bool, ui: Ui, output: str) -> None:
     """Deploy an environment: preview every stack's changes, confirm, then apply them.
 
     Stacks run as soon as the stacks they import from are complete; a failure stops only its
@@ -183,7 +187,8 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     """
     environment = load_env(ctx, env)
     if engine == "terraform":
-        _terraform(ctx, "deploy", environment, target, profile, region, endpoint_url, ui, yes=yes)
+        _terraform(ctx, "deploy", environment, target, profile, region, endpoint_url, ui, yes=yes, force=force,
+                   confirm_name=confirm_name)
         return
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
@@ -200,7 +205,12 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
         _show_changes(ui, previews)
         if any(p.kind != "none" for p in previews):
             try:
-                approve(ui, yes or _ephemeral(aws), "deploy", f"Deploy these changes to {environment.name}?")
+                loses = eng.data_loss(plan, previews)
+                if loses:  # a removed or replaced database/bucket: --force and the name typed, as for destroy
+                    guard_data_loss(ui, environment, force, confirm_name, loses,
+                                    f"Deploy these changes to {environment.name}?")
+                else:
+                    approve(ui, yes or _ephemeral(aws), "deploy", f"Deploy these changes to {environment.name}?")
             except FuelflowError:
                 eng.discard(previews)
                 raise

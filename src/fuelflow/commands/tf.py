@@ -162,9 +162,14 @@ def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, reg
 @tf_group.command("apply")
 @common_options
 @yes_option
+@click.option("--force", is_flag=True, help="Required when the plan replaces or deletes a database or bucket "
+              "(it says which); you are asked to type the environment's name.")
+@click.option("--confirm", "confirm_name", default=None, metavar="ENV",
+              help="With --force and no terminal: the environment name, typed as confirmation.")
 @click.pass_context
 def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
-              endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool) -> None:
+              endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool, force: bool,
+              confirm_name: str | None) -> None:
     """Plan, ask, apply the plan that was shown; print the outputs.
 
     With the embedded emulator (no --endpoint-url) the state backend is bootstrapped in it first:
@@ -173,7 +178,8 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
     require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
-        outputs = ops.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, plugin_dir=plugin_dir)
+        outputs = ops.tf_deploy(environment, aws, _project_dir(ctx), ui, yes, force=force, confirm_name=confirm_name,
+                                plugin_dir=plugin_dir)
     _took(ui, "apply", start)
     show_mapping(ui, f"Terraform outputs of {env}", outputs)
 
@@ -252,7 +258,8 @@ def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, proje
     """`deploy|destroy|status|outputs --engine terraform`: carry the action out and print its result."""
     where: dict[str, Any] = {"plugin_dir": plugin_dir, "work_dir": work_dir}
     if action == "deploy":
-        show_mapping(ui, f"{env.name} outputs", ops.tf_deploy(env, aws_ctx, project_dir, ui, yes, **where))
+        show_mapping(ui, f"{env.name} outputs", ops.tf_deploy(env, aws_ctx, project_dir, ui, yes, force=force,
+                                                              confirm_name=confirm_name, **where))
     elif action == "destroy":
         result = ops.tf_destroy(env, aws_ctx, project_dir, ui, yes, force=force, confirm_name=confirm_name, **where)
         if ui.output == "json":

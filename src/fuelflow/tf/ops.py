@@ -10,7 +10,7 @@ from typing import Any
 
 from fuelflow.aws import AwsContext
 from fuelflow.config import Environment
-from fuelflow.confirm import approve, guard_destroy, require_confirmation
+from fuelflow.confirm import approve, guard_data_loss, guard_destroy, require_confirmation
 from fuelflow.errors import DeployError, FuelflowError, InputError
 from fuelflow.lifecycle import check_terraform
 from fuelflow.lock import run_lock
@@ -222,9 +222,11 @@ def tf_plan(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
 
 
 def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, auto_approve: bool = False,
-              *, plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> dict[str, Any]:
+              *, force: bool = False, confirm_name: str | None = None, plugin_dir: str | Path | None = None,
+              work_dir: Path | None = None) -> dict[str, Any]:
     """Plan, ask (unless auto_approve, or in a throwaway emulator), apply the saved plan; return the
-    outputs (sensitive values redacted)."""
+    outputs (sensitive values redacted). A plan that replaces or deletes a database or bucket needs `force`
+    and the environment's name typed (`confirm_name`), as a destroy does."""
     auto_approve = auto_approve or aws_ctx.emulator is not None
     require_confirmation(ui, auto_approve, "apply")
     s = open_session(env, aws_ctx, project_dir, ui, plugin_dir=plugin_dir, work_dir=work_dir)
@@ -238,7 +240,11 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
             for line in change_lines(s.last_plan_details):
                 ui.progress(f"  {line}")
             try:
-                approve(ui, auto_approve, "apply", f"Apply these changes to {env.name} ({_summary_line(summary)})?")
+                question = f"Apply these changes to {env.name} ({_summary_line(summary)})?"
+                if s.last_data_loss:
+                    guard_data_loss(ui, env, force, confirm_name, s.last_data_loss, question)
+                else:
+                    approve(ui, auto_approve, "apply", question)
             except FuelflowError:
                 (root / PLAN_FILE).unlink(missing_ok=True)
                 raise

@@ -58,6 +58,7 @@ class TfSession:
     tf: Terraform
     backend: StateBackend
     last_plan_details: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    last_data_loss: list[str] = field(default_factory=list, repr=False)  # "replace <address>" of stateful ones
     _synced: bool = field(default=False, repr=False)
 
     # -------- paths
@@ -171,9 +172,9 @@ class TfSession:
         if not summarize:
             return {}
         shown = json.loads(self.tf.run(root, "show", "-json", PLAN_FILE, capture=True).stdout)
-        if not destroy:
-            for what in data_loss(shown):
-                self.ui.warn(f"this plan will {what}: the data it holds is lost")
+        self.last_data_loss = [] if destroy else data_loss(shown)
+        for what in self.last_data_loss:
+            self.ui.warn(f"this plan will {what}: the data it holds is lost")
         self.last_plan_details = plan_details(shown)
         return plan_summary(shown)
 
