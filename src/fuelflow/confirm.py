@@ -68,13 +68,4 @@ def guard_destroy(ui: Ui, env: Environment, auto_approve: bool, force: bool, con
     if not force:
         raise InputError(f"refusing to destroy {env.name}: {why}",
                          f"add --force (you will be asked to type {env.name})")
-    if confirm_name is not None:
-        if confirm_name != env.name:
-            raise InputError(f"--confirm {confirm_name!r} does not match the environment {env.name!r}",
-                             f"pass --confirm {env.name}")
-        return
-    if not ui.interactive:
-        raise InputError(f"destroying {env.name} needs a typed confirmation and there is no terminal",
-                         f"add --confirm {env.name}")
-    if not ui.confirm(f"{question} This deletes {env.name} ({why}).", expected=env.name):
-        raise FuelflowError("nothing was deleted (confirmation did not match)", exit_code=ExitCode.DECLINED)
+    _typed(ui, env, confirm_name, f"{question} This deletes {env.name} ({why}).", "destroying")
