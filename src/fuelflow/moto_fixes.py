@@ -1001,13 +1001,14 @@ def _import_change_set(backend: Any, stack_name: str, change_set_name: str, temp
     if new.get("Outputs") != before:
         raise ValidationError(message="As part of the import operation, you cannot modify or add [Outputs]")
     if stack is None:
-        stack = Stack(stack_id=generate_stack_id(stack_name, backend.region_name, backend.account_id),
+        stack_cls: Any = Stack  # abstract for mypy (CloudFormationModel), concrete in moto
+        stack = stack_cls(stack_id=generate_stack_id(stack_name, backend.region_name, backend.account_id),
                       name=stack_name, template={}, parameters=parameters, account_id=backend.account_id,
                       region_name=backend.region_name, tags=tags)
         backend.stacks[stack.stack_id] = stack
         stack.status = "REVIEW_IN_PROGRESS"
         stack._add_stack_event("REVIEW_IN_PROGRESS", resource_status_reason="User Initiated")
-    change_set = ChangeSet(change_set_type="IMPORT",
+    change_set: Any = ChangeSet(change_set_type="IMPORT",
                            change_set_id=generate_changeset_id(change_set_name, backend.region_name,
                                                                backend.account_id),
                            change_set_name=change_set_name, stack=stack, template=template, parameters=parameters,
@@ -1048,7 +1049,7 @@ def _execute_import(backend: Any, change_set: Any) -> None:
                                       resource_properties=None))
 
         event("IMPORT_IN_PROGRESS", "Resource import started.")
-        bucket = s3.buckets[name]
+        bucket: Any = s3.buckets[name]
         bucket.logical_resource_id = lid
         bucket.cf_resource_type = resources[lid]["Type"]
         stack.resource_map._parsed_resources[lid] = bucket
@@ -1156,7 +1157,7 @@ def _fix_snapshot_deletion_policy() -> None:
         if isinstance(parsed_resource, DBInstance) and resource_json.get("DeletionPolicy") == "Snapshot":
             suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=12))
             stack_name = str(self._parsed_resources.get("AWS::StackName", "stack"))
-            snapshot = f"{stack_name}-{parsed_resource.logical_resource_id}-{suffix}".lower()
+            snapshot = f"{stack_name}-{getattr(parsed_resource, 'logical_resource_id', 'db')}-{suffix}".lower()
             rds_backends[self._account_id][self._region_name].delete_db_instance(
                 parsed_resource.db_instance_identifier, final_db_snapshot_identifier=snapshot)
             return
