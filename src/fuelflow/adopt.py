@@ -199,16 +199,19 @@ def _references(node: Any) -> set[str]:
 
 
 def _only_within(resource: dict[str, Any], keep: set[str], all_resources: set[str]) -> dict[str, Any]:
-    """The resource without DependsOn entries and properties that refer to resources outside `keep`
-    (the UPDATE that follows the import adds them back)."""
+    """The resource without what needs resources outside `keep` (the UPDATE after the import adds it back):
+    properties that refer to them and DependsOn on them; when it depends on one, every property that refers
+    to another resource (DependsOn exists because such a property needs that resource first)."""
     out = {k: v for k, v in resource.items() if k != "DependsOn"}
-    depends = resource.get("DependsOn")
-    if depends:
-        kept = [d for d in ([depends] if isinstance(depends, str) else depends) if d in keep]
-        if kept:
-            out["DependsOn"] = kept
+    depends = resource.get("DependsOn") or []
+    depends = [depends] if isinstance(depends, str) else list(depends)
+    if [d for d in depends if d in keep]:
+        out["DependsOn"] = [d for d in depends if d in keep]
+    waits_outside = any(d not in keep for d in depends)
     props = resource.get("Properties") or {}
-    out["Properties"] = {k: v for k, v in props.items() if not ((_references(v) & all_resources) - keep)}
+    out["Properties"] = {k: v for k, v in props.items()
+                         if not ((_references(v) & all_resources) - keep)
+                         and not (waits_outside and _references(v) & all_resources)}
     return out
 
 

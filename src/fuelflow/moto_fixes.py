@@ -1022,16 +1022,35 @@ def _import_change_set(backend: Any, stack_name: str, change_set_name: str, temp
 
 
 def _execute_import(backend: Any, change_set: Any) -> None:
-    """Adopt each bucket into the stack's resource map, apply the template's properties, IMPORT_COMPLETE."""
+    """Adopt each bucket into the stack's resource map, apply the template's properties, IMPORT_COMPLETE;
+    a failure rolls the import back (IMPORT_ROLLBACK_COMPLETE, the resource's IMPORT_FAILED event)."""
+    stack = backend.stacks[change_set.stack_id]
+    stack._add_stack_event("IMPORT_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.status = "IMPORT_IN_PROGRESS"
+    kept = dict(stack.resource_map._parsed_resources) if stack.template_dict else {}
+    before = (stack.template, stack.resource_map, stack.output_map)
+    try:
+        _adopt_resources(backend, stack, change_set, kept)
+    except Exception as exc:  # CloudFormation rolls a failed import back: the stack is as it was
+        reason = str(getattr(exc, "message", "") or exc)
+        stack.template, stack.resource_map, stack.output_map = before
+        stack._parse_template() if stack.template else None
+        stack._add_stack_event("IMPORT_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+        stack._add_stack_event("IMPORT_ROLLBACK_COMPLETE")
+        stack.status = "IMPORT_ROLLBACK_COMPLETE"
+        change_set.execution_status = "EXECUTE_FAILED"
+        return
+    change_set.execution_status = "EXECUTE_COMPLETE"
+    stack.status = "IMPORT_COMPLETE"
+    stack._add_stack_event("IMPORT_COMPLETE")
+
+
+def _adopt_resources(backend: Any, stack: Any, change_set: Any, kept: dict[str, Any]) -> None:
     from moto.cloudformation.models import Event
     from moto.cloudformation.parsing import parse_and_update_resource
     from moto.s3.models import s3_backends
     from moto.utilities.utils import get_partition
 
-    stack = backend.stacks[change_set.stack_id]
-    stack._add_stack_event("IMPORT_IN_PROGRESS", resource_status_reason="User Initiated")
-    stack.status = "IMPORT_IN_PROGRESS"
-    kept = dict(stack.resource_map._parsed_resources) if stack.template_dict else {}
     stack.template = change_set.template
     stack._parse_template()
     stack.parameters = change_set.parameters or stack.parameters
@@ -1053,17 +1072,18 @@ def _execute_import(backend: Any, change_set: Any) -> None:
         bucket.logical_resource_id = lid
         bucket.cf_resource_type = resources[lid]["Type"]
         stack.resource_map._parsed_resources[lid] = bucket
-        updated = parse_and_update_resource(lid, resources[lid], stack.resource_map, backend.account_id,
-                                            backend.region_name)
+        try:
+            updated = parse_and_update_resource(lid, resources[lid], stack.resource_map, backend.account_id,
+                                                backend.region_name)
+        except Exception as exc:
+            event("IMPORT_FAILED", str(getattr(exc, "message", "") or exc))
+            raise
         if updated is not None:
             stack.resource_map._parsed_resources[lid] = updated
         event("IMPORT_COMPLETE", "Resource import completed.")
     stack.output_map = stack._create_output_map()
     for export in stack.exports:
         backend.exports[export.name] = export
-    change_set.execution_status = "EXECUTE_COMPLETE"
-    stack.status = "IMPORT_COMPLETE"
-    stack._add_stack_event("IMPORT_COMPLETE")
 
 
 def _fix_import_change_sets() -> None:
