@@ -287,7 +287,7 @@ def tf_bucket_addresses(module_dir: Path) -> dict[str, str]:
             doc = hcl2.load(fh)
         for block in doc.get("resource", []):
             for rtype, named in block.items():
-                if rtype != "aws_s3_bucket":
+                if rtype.strip('"') != "aws_s3_bucket":
                     continue
                 for name in named:
                     name = name.strip('"')

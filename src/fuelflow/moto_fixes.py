@@ -1122,11 +1122,29 @@ def _fix_import_change_sets() -> None:
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
 
 
+def _refers_to(resource_json: dict[str, Any], logical_id: str) -> bool:
+    """True when a template resource uses `logical_id` (Ref, Fn::GetAtt, ${...} or DependsOn)."""
+    text = json.dumps(resource_json)
+    depends = resource_json.get("DependsOn") or []
+    return (f'"Ref": "{logical_id}"' in text or f'["{logical_id}", ' in text or "${" + logical_id in text
+            or logical_id in ([depends] if isinstance(depends, str) else depends))
+
+
+class _FrozenOutputs(dict):  # type: ignore[type-arg]
+    """A stack's outputs and exports as evaluated before a delete that failed half-way."""
+
+    def __init__(self, outputs: dict[str, Any], exports: list[Any]) -> None:
+        super().__init__(outputs)
+        self.exports = exports
+
+
 def _fix_failed_stack_delete() -> None:
     """A stack whose delete fails stays, DELETE_FAILED, with the failing resource's event and reason."""
     from moto.cloudformation.models import CloudFormationBackend, Event, Stack
+    from moto.cloudformation.parsing import ResourceMap
 
     _require(Stack, "delete", "_add_stack_event")
+    _require(ResourceMap, "_delete_resource")
     original_delete = CloudFormationBackend.delete_stack
 
     def delete_stack(self: Any, name_or_stack_id: str) -> None:
@@ -1134,21 +1152,30 @@ def _fix_failed_stack_delete() -> None:
             (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
         if stack is None:
             return original_delete(self, name_or_stack_id)
+        outputs = _FrozenOutputs({k: stack.output_map[k] for k in list(stack.output_map)}, stack.exports)
         try:
             original_delete(self, stack.stack_id)
         except Exception as exc:  # the resource map gave up: AWS keeps the stack, DELETE_FAILED
             reason = str(getattr(exc, "message", "") or exc)
+            declared = stack.template_dict.get("Resources") or {}
             left = [lid for lid, res in stack.resource_map._parsed_resources.items()
-                    if hasattr(res, "logical_resource_id") and lid in (stack.template_dict.get("Resources") or {})
-                    and (stack.template_dict["Resources"][lid].get("DeletionPolicy") != "Retain")]
-            for lid in left:
+                    if hasattr(res, "logical_resource_id") and lid in declared
+                    and declared[lid].get("DeletionPolicy") != "Retain"]
+            # CloudFormation deletes dependents first: what a remaining resource still uses was never tried.
+            failed = [lid for lid in left if not any(_refers_to(declared[other], lid) for other in left)]
+            errors = getattr(stack.resource_map, "_fuelflow_delete_errors", {})
+            for lid in failed:
                 res = stack.resource_map._parsed_resources[lid]
                 stack.events.append(Event(
                     stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=lid,
                     physical_resource_id=getattr(res, "physical_resource_id", lid),
-                    resource_type=stack.template_dict["Resources"][lid]["Type"], resource_status="DELETE_FAILED",
-                    resource_status_reason=reason, resource_properties=None))
+                    resource_type=declared[lid]["Type"], resource_status="DELETE_FAILED",
+                    resource_status_reason=errors.get(lid, reason), resource_properties=None))
+            left = failed
             stack.status = "DELETE_FAILED"
+            rm = stack.resource_map  # what was deleted is no longer the stack's (listing it must not recreate it)
+            rm._resource_json_map = {lid: j for lid, j in rm._resource_json_map.items() if lid in rm._parsed_resources}
+            stack.output_map = outputs  # as they were: the resources they name may be gone
             stack.events = [e for e in stack.events if not (e.logical_resource_id == stack.name
                                                               and e.resource_status == "DELETE_COMPLETE")]
             stack._add_stack_event("DELETE_FAILED", resource_status_reason=f"The following resource(s) failed to "
@@ -1159,7 +1186,58 @@ def _fix_failed_stack_delete() -> None:
                 self.exports[export.name] = export
         return None
 
+    original_map_delete = ResourceMap.delete
+
+    def delete_resources(self: Any) -> None:
+        current = type(self)._delete_resource  # whatever deletes a resource now (fix 32 included)
+        errors = self.__dict__.setdefault("_fuelflow_delete_errors", {})
+
+        def recording(parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+            try:
+                current(self, parsed_resource, resource_json)
+            except Exception as exc:  # remembered per resource: its DELETE_FAILED event gives its own reason
+                errors[getattr(parsed_resource, "logical_resource_id", "")] = str(getattr(exc, "message", "") or exc)
+                raise
+
+        self._delete_resource = recording
+        try:
+            original_map_delete(self)
+        finally:
+            del self._delete_resource
+
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
+    ResourceMap.delete = delete_resources  # type: ignore[method-assign]
+
+
+def _fix_rds_groups_in_use() -> None:
+    """RDS refuses to delete a DB parameter group or subnet group that a DB instance still uses."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    _require(RDSBackend, "delete_db_parameter_group", "delete_subnet_group")
+    original_parameter_group = RDSBackend.delete_db_parameter_group
+    original_subnet_group = RDSBackend.delete_subnet_group
+
+    def delete_db_parameter_group(self: Any, db_parameter_group_name: str) -> Any:
+        users = [db.db_instance_identifier for db in self.databases.values()
+                 if getattr(db, "db_parameter_group_name", None) == db_parameter_group_name]
+        if users:
+            raise RDSClientError("InvalidDBParameterGroupState",
+                                 f"One or more database instances are still members of this parameter group "
+                                 f"{db_parameter_group_name}, so the group cannot be deleted")
+        return original_parameter_group(self, db_parameter_group_name)
+
+    def delete_subnet_group(self: Any, subnet_name: str) -> Any:
+        users = [db.db_instance_identifier for db in self.databases.values()
+                 if getattr(getattr(db, "db_subnet_group", None), "name", None) == subnet_name]
+        if users:
+            raise RDSClientError("InvalidDBSubnetGroupStateFault",
+                                 f"Cannot delete the subnet group '{subnet_name}' because at least one database "
+                                 f"instance: {users[0]} is still using it.")
+        return original_subnet_group(self, subnet_name)
+
+    RDSBackend.delete_db_parameter_group = delete_db_parameter_group  # type: ignore[method-assign]
+    RDSBackend.delete_subnet_group = delete_subnet_group  # type: ignore[method-assign]
 
 
 def _fix_snapshot_deletion_policy() -> None:
@@ -1215,4 +1293,5 @@ FIXES: tuple[Fix, ...] = (
     Fix(30, "IMPORT change sets adopt existing buckets", _fix_import_change_sets),
     Fix(31, "a stack whose delete fails stays DELETE_FAILED with its resources", _fix_failed_stack_delete),
     Fix(32, "DeletionPolicy Snapshot takes a final DB snapshot", _fix_snapshot_deletion_policy),
+    Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
 )
