@@ -55,6 +55,23 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 16. A launch template's own tags stay on the template, not in its LaunchTemplateData (moto copied them there,
     so every Terraform plan replaced the instances).
 17. A security group rule that references another group keeps its Description.
+30. IMPORT change sets (resource import), which moto ignored (it made a second stack and created the buckets
+    anew, failing on BucketAlreadyExists): CreateChangeSet with ChangeSetType IMPORT checks CloudFormation's
+    rules (every resource to import is in the template with a DeletionPolicy; its identifier, BucketName for
+    AWS::S3::Bucket, names a bucket that exists and no live stack holds; no other resource is created, changed
+    or removed; Outputs unchanged; the stack, if any, is in a state that allows it) and lists Import changes.
+    Executing it adopts each existing bucket into the stack's resource map, applies the template's properties
+    to it, and records IMPORT_IN_PROGRESS/IMPORT_COMPLETE events and the stack's IMPORT_COMPLETE; a failure
+    rolls the import back (IMPORT_FAILED, IMPORT_ROLLBACK_COMPLETE). Only AWS::S3::Bucket is importable here.
+31. A stack whose delete fails stays, DELETE_FAILED, with a DELETE_FAILED event and its own reason for each
+    resource that failed (not for what a remaining resource still uses: CloudFormation never tries those), its
+    outputs and exports as they were, and only the resources it still holds. moto dropped the stack (status
+    showed it gone while its database still existed) and listing it recreated what had been deleted.
+32. `DeletionPolicy: Snapshot` on an `AWS::RDS::DBInstance` takes a final snapshot
+    (`<stack>-<logical id>-<random>`, lower case) before the delete, as CloudFormation does; moto took none.
+33. RDS refuses to delete a DB parameter group or subnet group that a DB instance still uses
+    (InvalidDBParameterGroupState / InvalidDBSubnetGroupStateFault); moto deleted them and its later
+    DescribeDBInstances failed (500).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
