@@ -68,8 +68,20 @@ def test_buckets_kept_by_one_engine_are_adopted_by_the_other(
     assert {("module.s3", "aws_s3_bucket", n) for n in ("app_data", "logs", "backups")} <= tracked
     assert s3.get_object(Bucket=names["app-data"], Key="orders/1.json")["Body"].read() == b"40 litres"
 
+    # A database with deletion protection (as in prod) is destroyed only on purpose: refused before any change,
+    # then --disable-deletion-protection turns it off through the API after the typed confirmation.
+    rds = boto3.client("rds", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test")
+    rds.modify_db_instance(DBInstanceIdentifier="fuel-flow-db-dev", DeletionProtection=True, ApplyImmediately=True)
+    with pytest.raises(InputError, match="deletion protection is on for fuel-flow-db-dev") as refused:
+        ops.tf_destroy(env, aws, project_dir, ui, True, force=True, confirm_name="dev", work_dir=tmp_path)
+    assert "--disable-deletion-protection" in refused.value.one_line()
+    assert rds.describe_db_instances(DBInstanceIdentifier="fuel-flow-db-dev")["DBInstances"]
+
     # Terraform destroy keeps the non-empty bucket (out of its state); CloudFormation adopts it.
-    gone = ops.tf_destroy(env, aws, project_dir, ui, True, force=True, confirm_name="dev", work_dir=tmp_path)
+    gone = ops.tf_destroy(env, aws, project_dir, ui, True, force=True, confirm_name="dev", lift_protection=True,
+                          work_dir=tmp_path)
+    assert gone["snapshots"] and gone["snapshots"][0].startswith("fuel-flow-db-dev-final-")
     assert names["app-data"] in gone["retained"] and names["backups"] not in gone["retained"]  # empty: deleted
     _, err = cli(capsys, "deploy", "--env", "dev", "--endpoint-url", url, "--yes")
     for kept in gone["retained"]:
