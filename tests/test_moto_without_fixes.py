@@ -360,3 +360,47 @@ def test_fix_41_db_instance_gets_a_retired_default_ca(plain: Client) -> None:
         DBInstanceIdentifier=unique("plain-db"), Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
         MasterUsername="admin", MasterUserPassword="password123")["DBInstance"]
     still_needed(41, db.get("CACertificateIdentifier") != "rds-ca-rsa2048-g1")
+def test_fix_30_import_change_set_lists_adds_and_ignores_the_resources_to_import(plain: Client) -> None:
+    bucket, cfn = unique("plain-kept"), plain("cloudformation")
+    plain("s3").create_bucket(Bucket=bucket)
+    body = {"Resources": {"Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+                                   "Properties": {"BucketName": bucket}}}}
+    arn = cfn.create_change_set(StackName=unique("plain"), ChangeSetName="imp", ChangeSetType="IMPORT",
+                                TemplateBody=json.dumps(body), ResourcesToImport=[{
+                                    "ResourceType": "AWS::S3::Bucket", "LogicalResourceId": "Kept",
+                                    "ResourceIdentifier": {"BucketName": bucket}}])["Id"]
+    changes = cfn.describe_change_set(ChangeSetName=arn)["Changes"]
+    still_needed(30, [c["ResourceChange"]["Action"] for c in changes] != ["Import"])
+
+
+def test_fix_31_a_failed_stack_delete_drops_the_stack(plain: Client) -> None:
+    db = unique("plain-db")
+    name, _ = stack(plain, {"DB": {"Type": "AWS::RDS::DBInstance", "Properties": {
+        "DBInstanceIdentifier": db, "DBInstanceClass": "db.t3.micro", "Engine": "mysql", "AllocatedStorage": "20",
+        "MasterUsername": "admin", "MasterUserPassword": "password123"}}})
+    plain("rds").modify_db_instance(DBInstanceIdentifier=db, DeletionProtection=True, ApplyImmediately=True)
+    error_code(plain("cloudformation").delete_stack, StackName=name)  # the delete fails on the protected DB
+    try:
+        status = plain("cloudformation").describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    except botocore.exceptions.ClientError:
+        status = "gone"
+    still_needed(31, status != "DELETE_FAILED")  # the database is still there, the stack says otherwise
+
+
+def test_fix_32_snapshot_deletion_policy_takes_no_final_snapshot(plain: Client) -> None:
+    db = unique("plain-db")
+    name, _ = stack(plain, {"DB": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": {
+        "DBInstanceIdentifier": db, "DBInstanceClass": "db.t3.micro", "Engine": "mysql", "AllocatedStorage": "20",
+        "MasterUsername": "admin", "MasterUserPassword": "password123"}}})
+    plain("cloudformation").delete_stack(StackName=name)
+    snaps = plain("rds").describe_db_snapshots(DBInstanceIdentifier=db, SnapshotType="manual")["DBSnapshots"]
+    still_needed(32, snaps == [])
+
+
+def test_fix_33_a_parameter_group_in_use_is_deleted(plain: Client) -> None:
+    rds, group, db = plain("rds"), unique("plain-params"), unique("plain-db")
+    rds.create_db_parameter_group(DBParameterGroupName=group, DBParameterGroupFamily="mysql8.0", Description="d")
+    rds.create_db_instance(DBInstanceIdentifier=db, DBInstanceClass="db.t3.micro", Engine="mysql",
+                           AllocatedStorage=20, MasterUsername="admin", MasterUserPassword="password123",
+                           DBParameterGroupName=group)
+    still_needed(33, error_code(rds.delete_db_parameter_group, DBParameterGroupName=group) is None)

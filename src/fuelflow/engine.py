@@ -39,6 +39,7 @@ CAPABILITIES = ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAN
 NO_CHANGE_REASONS = ("didn't contain changes", "No updates are to be performed", "no changes")
 BUSY = "_IN_PROGRESS"
 TERMINAL_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+EMPTY_STATES = ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE")  # a stack that holds no resources of its own
 UPDATABLE = TERMINAL_OK | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
 # Results that make a report fail; the last three come from Ctrl-C (see Engine._schedule).
 NOT_OK = ("failed", "skipped", "not started", "cancelled", "interrupted")
@@ -90,6 +91,7 @@ class StackChanges:
     changes: list[ResourceChange] = field(default_factory=list)
     change_set: str | None = None  # ARN of a prepared change set
     note: str = ""
+    adopt: list[Any] = field(default_factory=list)  # fuelflow.adopt.Retained: imported before the update
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +99,7 @@ class StackChanges:
             "kind": self.kind,
             "note": self.note,
             "changes": [c.__dict__ for c in self.changes],
+            "adopt": [r.to_dict() for r in self.adopt],
         }
 
 
@@ -521,9 +524,12 @@ class Engine:
         if preview.kind == "none":  # said once, by the preview the command printed before running
             d = self.describe(sp.name)
             return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
+        if preview.adopt:  # recreate after destroy: the retained resources are imported first (fuelflow.adopt)
+            return self._deploy_adopting(sp, preview, state, started)
         if preview.kind == "create":
-            if state is not None and state["StackStatus"] == "ROLLBACK_COMPLETE":
-                self._say(f"{sp.name}: deleting the failed stack (ROLLBACK_COMPLETE) before creating it again")
+            if state is not None and state["StackStatus"] in EMPTY_STATES:
+                self._say(f"{sp.name}: deleting the stack left in {state['StackStatus']} (it holds no resources) "
+                          "before creating it again")
                 self._delete_and_wait(sp.name)
             self._say(f"{sp.name}: creating")
         else:
@@ -552,6 +558,35 @@ class Engine:
         action = "created" if preview.kind == "create" else "updated"
         self._say(f"{sp.name}: {status} in {time.monotonic() - started:.1f}s")
         return StackResult(sp.name, action, status, self.outputs_of(final), time.monotonic() - started)
+
+    def _deploy_adopting(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None,
+                         started: float) -> StackResult:
+        """IMPORT change set for the retained resources (fuelflow.adopt), then the normal UPDATE."""
+        from fuelflow.adopt import import_retained
+
+        existing = state is not None and state["StackStatus"] not in EMPTY_STATES
+        if state is not None and not existing:
+            self._say(f"{sp.name}: deleting the stack left in {state['StackStatus']} (it holds no resources)")
+            self._delete_and_wait(sp.name)
+        if preview.change_set:  # prepared before the import: made again once the import is done
+            self._delete_change_set(preview.change_set, sp.name)
+        import_retained(self, sp, preview.adopt, existing)
+        since = datetime.now(timezone.utc)
+        arn, changes = self._create_change_set(sp, "UPDATE")
+        if arn is not None:
+            self._say(f"{sp.name}: updating ({len(changes)} changes) after the import")
+            self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
+            final = self._wait(sp.name, since)
+            if final["StackStatus"] not in TERMINAL_OK:
+                resource, reason = self._first_failure(sp.name, since)
+                raise StackFailed(sp.name, final["StackStatus"],
+                                  reason or final.get("StackStatusReason", "") or "no reason given", resource)
+        d = self.describe(sp.name) or {}
+        seconds = time.monotonic() - started
+        self._say(f"{sp.name}: {d.get('StackStatus')} in {seconds:.1f}s")
+        return StackResult(sp.name, "created" if preview.kind == "create" else "updated", d.get("StackStatus", ""),
+                           self.outputs_of(d), seconds,
+                           reason="adopted " + ", ".join(f"s3://{r.name}" for r in preview.adopt))
 
     def _wait(self, stack: str, since: datetime, deleting: bool = False) -> dict[str, Any]:
         """Poll until the stack leaves *_IN_PROGRESS, printing its new events; back off as it runs."""
@@ -716,26 +751,75 @@ class Engine:
                         continue
         return importers
 
-    def stateful_in(self, plan: Plan, existing: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    def resources_of(self, stack: str, status: str = "") -> list[dict[str, Any]]:
+        """The stack's resources; none for a stack in REVIEW_IN_PROGRESS (a create that never ran holds
+        nothing, and the emulator would build its template to answer)."""
+        if status == "REVIEW_IN_PROGRESS":
+            return []
+        try:
+            found: list[dict[str, Any]] = self.cfn.describe_stack_resources(StackName=stack).get("StackResources", [])
+        except botocore.exceptions.ClientError as exc:
+            if "does not exist" in _error_message(exc):
+                return []
+            raise DeployError(f"{stack}: its resources cannot be listed: {_error_code(exc)}: {_error_message(exc)}",
+                              "check the stack in the console (or restart the emulator), then run again") from exc
+        return found
+
+    def stateful_in(self, plan: Plan, existing: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
         """(stack, logical id, type, policy) of live resources whose data outlives the delete."""
         out = []
-        for name in existing:
+        for name, d in existing.items():
             stateful = plan.stacks[name].template.stateful_resources()
             if not stateful:
                 continue
-            for r in self.cfn.describe_stack_resources(StackName=name).get("StackResources", []):
+            for r in self.resources_of(name, d.get("StackStatus", "")):
                 lid = r.get("LogicalResourceId", "")  # the emulator lists skipped resources without one
                 if lid in stateful:
                     out.append((name, lid, r["ResourceType"], stateful[lid]))
         return out
 
+    def protected_databases(self, existing: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+        """(stack, DB instance id) of the databases in these stacks whose deletion protection is on."""
+        rds = self._clients("rds")
+        out = []
+        for name, d in existing.items():
+            for r in self.resources_of(name, d.get("StackStatus", "")):
+                pid = r.get("PhysicalResourceId", "")
+                if r.get("ResourceType") != "AWS::RDS::DBInstance" or not pid:
+                    continue
+                try:
+                    dbs = rds.describe_db_instances(DBInstanceIdentifier=pid).get("DBInstances", [])
+                except botocore.exceptions.ClientError:
+                    continue  # already gone
+                if dbs and dbs[0].get("DeletionProtection"):
+                    out.append((name, pid))
+        return out
+
+    def lift_deletion_protection(self, db_ids: Iterable[str]) -> None:
+        """Turn deletion protection off through the API (after the typed confirmation), and wait for it."""
+        rds = self._clients("rds")
+        for db in db_ids:
+            self._say(f"{db}: turning deletion protection off (--disable-deletion-protection)")
+            rds.modify_db_instance(DBInstanceIdentifier=db, DeletionProtection=False, ApplyImmediately=True)
+            delay, deadline = self.poll.initial, time.monotonic() + self.poll.timeout
+            while rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0].get("DeletionProtection"):
+                if time.monotonic() > deadline:
+                    raise DeployError(f"{db}: deletion protection is still on", "check the instance, then run again")
+                self.sleep(delay)
+                delay = min(delay * self.poll.factor, self.poll.maximum)
+
     def destroy(self, plan: Plan, existing: dict[str, dict[str, Any]]) -> Report:
-        """Delete the existing selected stacks, dependents first, independent ones concurrently."""
+        """Delete the existing selected stacks, dependents first, independent ones concurrently.
+
+        The report says only what happened: what a deleted stack retained (checked, not assumed) and the
+        final snapshots taken; a stack that failed to delete with its reason and the resources it still
+        holds; what a later deploy will adopt.
+        """
         start = time.monotonic()
         names = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
-        physical: dict[str, list[dict[str, Any]]] = {
-            n: self.cfn.describe_stack_resources(StackName=n).get("StackResources", []) for n in names
-        }
+        physical = {n: self.resources_of(n, existing[n].get("StackStatus", "")) for n in names}
+        snapshots_before = {r.get("PhysicalResourceId", ""): set(self._snapshots_of(r.get("PhysicalResourceId", "")))
+                            for rs in physical.values() for r in rs if r.get("ResourceType") == "AWS::RDS::DBInstance"}
 
         def deps_of(name: str) -> set[str]:  # a stack may go once everything that imports it is gone
             return set(plan.graph.dependents(name)) & set(names)
@@ -749,14 +833,27 @@ class Engine:
 
         results = self._schedule(names, deps_of, work)
         report = Report([results[n] for n in names], time.monotonic() - start)
-        self._report_kept(plan, physical, report)
+        deleted = {n: physical[n] for n in names if results[n].action == "deleted"}
+        self._report_kept(plan, deleted, report, snapshots_before)
+        for n in names:
+            if results[n].action == "failed":
+                left = [f"{r.get('LogicalResourceId')} ({r.get('ResourceType')}) {r.get('PhysicalResourceId', '')}"
+                        for r in self.resources_of(n) if r.get("ResourceStatus") != "DELETE_COMPLETE"]
+                if left:
+                    report.notes.append(f"{n} was not deleted; it still holds: {'; '.join(left)}")
+        adoptable = [r.split(" ")[0] for r in report.retained if r.startswith("s3://")]
+        if adoptable:
+            report.notes.append(f"a later `fuelflow deploy --env {plan.env.name}` adopts {', '.join(adoptable)} "
+                                "(kept with their data)")
         for sp in plan.ordered():
             if sp.name not in existing:
                 report.results.append(StackResult(sp.name, "absent", "NOT_DEPLOYED"))
         return report
 
-    def _report_kept(self, plan: Plan, physical: dict[str, list[dict[str, Any]]], report: Report) -> None:
-        """Say what outlived the delete: retained buckets (checked, not assumed) and final snapshots."""
+    def _report_kept(self, plan: Plan, physical: dict[str, list[dict[str, Any]]], report: Report,
+                     snapshots_before: dict[str, set[str]]) -> None:
+        """Say what outlived the delete of the deleted stacks: retained buckets (checked, not assumed) and
+        the final snapshots taken by this destroy."""
         for name, resources in physical.items():
             stateful = plan.stacks[name].template.stateful_resources()
             for r in resources:
@@ -771,12 +868,12 @@ class Engine:
                         report.notes.append(f"{pid}: DeletionPolicy {stateful[lid]} but the bucket is gone "
                                             "(the target did not honour it)")
                 elif rtype == "AWS::RDS::DBInstance":
-                    snaps = self._snapshots_of(pid)
+                    snaps = [s for s in self._snapshots_of(pid) if s not in snapshots_before.get(pid, set())]
                     if snaps:
                         report.snapshots.extend(snaps)
                     else:
-                        report.notes.append(f"{pid}: no final snapshot found (DeletionPolicy {stateful[lid]}); "
-                                            "the local emulator does not take one")
+                        report.notes.append(f"{pid}: deleted, and no final snapshot was taken although its "
+                                            f"DeletionPolicy is {stateful[lid]}")
                 else:
                     report.retained.append(f"{pid} ({rtype}, {name}/{lid}, DeletionPolicy {stateful[lid]})")
 
@@ -788,11 +885,13 @@ class Engine:
             return False
 
     def _snapshots_of(self, db: str) -> list[str]:
+        if not db:
+            return []
         try:
             snaps = self._clients("rds").describe_db_snapshots(DBInstanceIdentifier=db).get("DBSnapshots", [])
         except botocore.exceptions.ClientError:
             return []
-        return [s["DBSnapshotIdentifier"] for s in snaps]
+        return [s["DBSnapshotIdentifier"] for s in snaps if s.get("SnapshotType") != "automated"]
 
 
 def _new_stack_resources(sp: StackPlan, env: Environment) -> tuple[list[ResourceChange], list[str]]:

@@ -81,6 +81,23 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     created servers 1 and 3 only).
 24. `AWS::RDS::DBInstance` keeps MaxAllocatedStorage (the storage autoscaling ceiling) and
     CACertificateIdentifier, which moto's CloudFormation engine dropped.
+30. IMPORT change sets (resource import), which moto ignored (it made a second stack and created the buckets
+    anew, failing on BucketAlreadyExists): CreateChangeSet with ChangeSetType IMPORT checks CloudFormation's
+    rules (every resource to import is in the template with a DeletionPolicy; its identifier, BucketName for
+    AWS::S3::Bucket, names a bucket that exists and no live stack holds; no other resource is created, changed
+    or removed; Outputs unchanged; the stack, if any, is in a state that allows it) and lists Import changes.
+    Executing it adopts each existing bucket into the stack's resource map, applies the template's properties
+    to it, and records IMPORT_IN_PROGRESS/IMPORT_COMPLETE events and the stack's IMPORT_COMPLETE; a failure
+    rolls the import back (IMPORT_FAILED, IMPORT_ROLLBACK_COMPLETE). Only AWS::S3::Bucket is importable here.
+31. A stack whose delete fails stays, DELETE_FAILED, with a DELETE_FAILED event and its own reason for each
+    resource that failed (not for what a remaining resource still uses: CloudFormation never tries those), its
+    outputs and exports as they were, and only the resources it still holds. moto dropped the stack (status
+    showed it gone while its database still existed) and listing it recreated what had been deleted.
+32. `DeletionPolicy: Snapshot` on an `AWS::RDS::DBInstance` takes a final snapshot
+    (`<stack>-<logical id>-<random>`, lower case) before the delete, as CloudFormation does; moto took none.
+33. RDS refuses to delete a DB parameter group or subnet group that a DB instance still uses
+    (InvalidDBParameterGroupState / InvalidDBSubnetGroupStateFault); moto deleted them and its later
+    DescribeDBInstances failed (500).
 40. A launch template's tags are read live: moto answered DescribeLaunchTemplates with the tags the template
     was created with, so CreateTags/DeleteTags on it (how the AWS provider changes them) never showed, and every
     Terraform plan after a tag change updated the template again and, through its new version, replaced the
@@ -1092,6 +1109,9 @@ def _fix_failed_execution() -> None:
                 except Exception as cleanup:
                     log.warning("rollback of %s left resources behind: %s", stack.name,
                                 moto_update.error_text(cleanup))
+                # moto's resource map is lazy: listing the stack's resources would create the rest of them
+                # (and fail again). A rolled-back create holds nothing.
+                stack.resource_map._resource_json_map = {}
                 stack.status = "ROLLBACK_COMPLETE"
                 stack._add_stack_event("ROLLBACK_COMPLETE")
             else:
@@ -1213,6 +1233,350 @@ def _fix_db_instance_default_ca() -> None:
 # what the fix makes true on the emulator; when the fix fails they are "not checked" there, not passed or failed.
 _S3_READS = ("FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
              "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004")
+# ------------------------------------------------------------------------- 30-39: recreate after destroy
+
+IMPORTABLE = {"AWS::S3::Bucket": "BucketName"}  # resource type -> its import identifier (what AWS documents)
+IMPORTABLE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+                       "IMPORT_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"}
+
+
+def _cfn_template(body: Any) -> dict[str, Any]:
+    from moto.cloudformation.models import Stack
+
+    if isinstance(body, dict):
+        return body
+    return Stack.parse_template(body) or {}
+
+
+def _bucket_owner_stack(backend: Any, name: str) -> str | None:
+    """The live stack whose resources hold the bucket `name` (None: no stack owns it)."""
+    for stack in backend.stacks.values():
+        if stack.status == "DELETE_COMPLETE":
+            continue
+        for resource in stack.resource_map._parsed_resources.values():
+            if getattr(resource, "cf_resource_type", type(resource).__name__) in ("AWS::S3::Bucket", "FakeBucket") \
+                    and getattr(resource, "name", None) == name and hasattr(resource, "versioning_status"):
+                return str(stack.name)
+    return None
+
+
+def _import_change_set(backend: Any, stack_name: str, change_set_name: str, template: str,
+                       parameters: dict[str, str], description: str, tags: dict[str, str],
+                       to_import: list[dict[str, Any]]) -> tuple[str, str]:
+    """CreateChangeSet with ChangeSetType IMPORT, checked as CloudFormation checks it."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Change, ChangeSet, Stack
+    from moto.cloudformation.utils import generate_changeset_id, generate_stack_id
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    stack = next((s for s in backend.stacks.values() if s.name == stack_name and s.status != "DELETE_COMPLETE"),
+                 None)
+    if stack is not None and stack.status not in IMPORTABLE_STATUSES:
+        raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
+    new = _cfn_template(template)
+    resources = new.get("Resources") or {}
+    existing = dict(stack.template_dict.get("Resources") or {}) if stack is not None and stack.template_dict else {}
+    wanted = {r["LogicalResourceId"]: r for r in to_import}
+    if not wanted:
+        raise ValidationError(message="ResourcesToImport must name at least one resource")
+    s3 = s3_backends[backend.account_id][get_partition(backend.region_name)]
+    for lid, item in wanted.items():
+        res = resources.get(lid)
+        if res is None or res.get("Type") != item.get("ResourceType"):
+            raise ValidationError(message=f"Resource {lid} of type {item.get('ResourceType')} is not in the template")
+        if lid in existing:
+            raise ValidationError(message=f"Resource {lid} already belongs to the stack")
+        if "DeletionPolicy" not in res:
+            raise ValidationError(message=f"The following resource(s) to import [{lid}] must have DeletionPolicy "
+                                          "attribute specified in the template.")
+        key = IMPORTABLE.get(res["Type"])
+        identifier = item.get("ResourceIdentifier") or {}
+        if key is None or key not in identifier:
+            raise ValidationError(message=f"Resource type {res['Type']} cannot be imported on this emulator "
+                                          f"(identifier {key or 'unknown'})")
+        if identifier[key] not in s3.buckets:
+            raise ValidationError(message=f"Resources [{lid}] do not exist: no bucket {identifier[key]}")
+        owner = _bucket_owner_stack(backend, identifier[key])
+        if owner is not None:
+            raise ValidationError(message=f"{identifier[key]} already exists in stack {owner}")
+    others = sorted(lid for lid in resources if lid not in wanted and lid not in existing)
+    if others:
+        raise ValidationError(message="As part of the import operation, you cannot create new resources: "
+                                      + ", ".join(others))
+    changed = sorted(lid for lid, res in existing.items() if resources.get(lid) != res)
+    if changed:
+        raise ValidationError(message="As part of the import operation, you cannot modify or remove "
+                                      "resources: " + ", ".join(changed))
+    before = (stack.template_dict or {}).get("Outputs") if stack is not None else None
+    if new.get("Outputs") != before:
+        raise ValidationError(message="As part of the import operation, you cannot modify or add [Outputs]")
+    if stack is None:
+        stack_cls: Any = Stack  # abstract for mypy (CloudFormationModel), concrete in moto
+        stack = stack_cls(stack_id=generate_stack_id(stack_name, backend.region_name, backend.account_id),
+                      name=stack_name, template={}, parameters=parameters, account_id=backend.account_id,
+                      region_name=backend.region_name, tags=tags)
+        backend.stacks[stack.stack_id] = stack
+        stack.status = "REVIEW_IN_PROGRESS"
+        stack._add_stack_event("REVIEW_IN_PROGRESS", resource_status_reason="User Initiated")
+    change_set: Any = ChangeSet(change_set_type="IMPORT",
+                           change_set_id=generate_changeset_id(change_set_name, backend.region_name,
+                                                               backend.account_id),
+                           change_set_name=change_set_name, stack=stack, template=template, parameters=parameters,
+                           description=description, tags=tags)
+    change_set.changes = [Change("Import", lid, resources[lid]["Type"]) for lid in wanted]
+    change_set.resources_to_import = {lid: item["ResourceIdentifier"][IMPORTABLE[resources[lid]["Type"]]]
+                                      for lid, item in wanted.items()}
+    change_set.status, change_set.execution_status = "CREATE_COMPLETE", "AVAILABLE"
+    backend.change_sets[change_set.change_set_id] = change_set
+    return change_set.change_set_id, stack.stack_id
+
+
+def _execute_import(backend: Any, change_set: Any) -> None:
+    """Adopt each bucket into the stack's resource map, apply the template's properties, IMPORT_COMPLETE;
+    a failure rolls the import back (IMPORT_ROLLBACK_COMPLETE, the resource's IMPORT_FAILED event)."""
+    stack = backend.stacks[change_set.stack_id]
+    stack._add_stack_event("IMPORT_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.status = "IMPORT_IN_PROGRESS"
+    kept = dict(stack.resource_map._parsed_resources) if stack.template_dict else {}
+    before = (stack.template, stack.resource_map, stack.output_map)
+    try:
+        _adopt_resources(backend, stack, change_set, kept)
+    except Exception as exc:  # CloudFormation rolls a failed import back: the stack is as it was
+        reason = str(getattr(exc, "message", "") or exc)
+        stack.template, stack.resource_map, stack.output_map = before
+        stack._parse_template() if stack.template else None
+        stack._add_stack_event("IMPORT_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+        stack._add_stack_event("IMPORT_ROLLBACK_COMPLETE")
+        stack.status = "IMPORT_ROLLBACK_COMPLETE"
+        change_set.execution_status = "EXECUTE_FAILED"
+        return
+    change_set.execution_status = "EXECUTE_COMPLETE"
+    stack.status = "IMPORT_COMPLETE"
+    stack._add_stack_event("IMPORT_COMPLETE")
+
+
+def _adopt_resources(backend: Any, stack: Any, change_set: Any, kept: dict[str, Any]) -> None:
+    from moto.cloudformation.models import Event
+    from moto.cloudformation.parsing import parse_and_update_resource
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    stack.template = change_set.template
+    stack._parse_template()
+    stack.parameters = change_set.parameters or stack.parameters
+    if change_set.tags:
+        stack.tags = change_set.tags
+    stack.resource_map = stack._create_resource_map()
+    stack.resource_map._parsed_resources.update(kept)
+    s3 = s3_backends[backend.account_id][get_partition(backend.region_name)]
+    resources = stack.template_dict["Resources"]
+    for lid, name in change_set.resources_to_import.items():
+        def event(status: str, reason: str | None = None, lid: str = lid, name: str = name) -> None:
+            stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=lid,
+                                      physical_resource_id=name, resource_type=resources[lid]["Type"],
+                                      resource_status=status, resource_status_reason=reason,
+                                      resource_properties=None))
+
+        event("IMPORT_IN_PROGRESS", "Resource import started.")
+        bucket: Any = s3.buckets[name]
+        bucket.logical_resource_id = lid
+        bucket.cf_resource_type = resources[lid]["Type"]
+        stack.resource_map._parsed_resources[lid] = bucket
+        try:
+            updated = parse_and_update_resource(lid, resources[lid], stack.resource_map, backend.account_id,
+                                                backend.region_name)
+        except Exception as exc:
+            event("IMPORT_FAILED", str(getattr(exc, "message", "") or exc))
+            raise
+        if updated is not None:
+            stack.resource_map._parsed_resources[lid] = updated
+        event("IMPORT_COMPLETE", "Resource import completed.")
+    stack.output_map = stack._create_output_map()
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def _fix_import_change_sets() -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    _require(CloudFormationBackend, "create_change_set", "execute_change_set")
+    _require(CloudFormationResponse, "create_change_set")
+    original_response = CloudFormationResponse.create_change_set
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def create_change_set(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        if self._get_param("ChangeSetType", "CREATE") != "IMPORT":
+            return original_response(self)
+        to_import = [{"LogicalResourceId": r.get("LogicalResourceId"), "ResourceType": r.get("ResourceType"),
+                      "ResourceIdentifier": dict(r.get("ResourceIdentifier") or {})}
+                     for r in self._get_param("ResourcesToImport", []) or []]
+        parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in self._get_param("Parameters", []) or []}
+        tags = {t["Key"]: t["Value"] for t in self._get_param("Tags", []) or []}
+        change_set_id, stack_id = _import_change_set(
+            self.cloudformation_backend, self._get_param("StackName"), self._get_param("ChangeSetName"),
+            self._get_param("TemplateBody"), parameters, self._get_param("Description"), tags, to_import)
+        return ActionResult({"Id": change_set_id, "StackId": stack_id})
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = self.change_sets.get(change_set_name) or next(
+            (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
+        if change_set is not None and change_set.change_set_type == "IMPORT":
+            _execute_import(self, change_set)
+            return
+        original_execute(self, change_set_name, stack_name)
+
+    CloudFormationResponse.create_change_set = create_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+
+
+def _refers_to(resource_json: dict[str, Any], logical_id: str) -> bool:
+    """True when a template resource uses `logical_id` (Ref, Fn::GetAtt, ${...} or DependsOn)."""
+    text = json.dumps(resource_json)
+    depends = resource_json.get("DependsOn") or []
+    return (f'"Ref": "{logical_id}"' in text or f'["{logical_id}", ' in text or "${" + logical_id in text
+            or logical_id in ([depends] if isinstance(depends, str) else depends))
+
+
+class _FrozenOutputs(dict):  # type: ignore[type-arg]
+    """A stack's outputs and exports as evaluated before a delete that failed half-way."""
+
+    def __init__(self, outputs: dict[str, Any], exports: list[Any]) -> None:
+        super().__init__(outputs)
+        self.exports = exports
+
+
+def _fix_failed_stack_delete() -> None:
+    """A stack whose delete fails stays, DELETE_FAILED, with the failing resource's event and reason."""
+    from moto.cloudformation.models import CloudFormationBackend, Event, Stack
+    from moto.cloudformation.parsing import ResourceMap
+
+    _require(Stack, "delete", "_add_stack_event")
+    _require(ResourceMap, "_delete_resource")
+    original_delete = CloudFormationBackend.delete_stack
+
+    def delete_stack(self: Any, name_or_stack_id: str) -> None:
+        stack = self.stacks.get(name_or_stack_id) or next(
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        if stack is None:
+            return original_delete(self, name_or_stack_id)
+        outputs = _FrozenOutputs({k: stack.output_map[k] for k in list(stack.output_map)}, stack.exports)
+        try:
+            original_delete(self, stack.stack_id)
+        except Exception as exc:  # the resource map gave up: AWS keeps the stack, DELETE_FAILED
+            reason = str(getattr(exc, "message", "") or exc)
+            declared = stack.template_dict.get("Resources") or {}
+            left = [lid for lid, res in stack.resource_map._parsed_resources.items()
+                    if hasattr(res, "logical_resource_id") and lid in declared
+                    and declared[lid].get("DeletionPolicy") != "Retain"]
+            # CloudFormation deletes dependents first: what a remaining resource still uses was never tried.
+            failed = [lid for lid in left if not any(_refers_to(declared[other], lid) for other in left)]
+            errors = getattr(stack.resource_map, "_fuelflow_delete_errors", {})
+            for lid in failed:
+                res = stack.resource_map._parsed_resources[lid]
+                stack.events.append(Event(
+                    stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=lid,
+                    physical_resource_id=getattr(res, "physical_resource_id", lid),
+                    resource_type=declared[lid]["Type"], resource_status="DELETE_FAILED",
+                    resource_status_reason=errors.get(lid, reason), resource_properties=None))
+            left = failed
+            stack.status = "DELETE_FAILED"
+            rm = stack.resource_map  # what was deleted is no longer the stack's (listing it must not recreate it)
+            rm._resource_json_map = {lid: j for lid, j in rm._resource_json_map.items() if lid in rm._parsed_resources}
+            stack.output_map = outputs  # as they were: the resources they name may be gone
+            stack.events = [e for e in stack.events if not (e.logical_resource_id == stack.name
+                                                              and e.resource_status == "DELETE_COMPLETE")]
+            stack._add_stack_event("DELETE_FAILED", resource_status_reason=f"The following resource(s) failed to "
+                                   f"delete: [{', '.join(sorted(left))}]. {reason}")
+            self.deleted_stacks.pop(stack.stack_id, None)
+            self.stacks[stack.stack_id] = stack
+            for export in stack.exports:
+                self.exports[export.name] = export
+        return None
+
+    original_map_delete = ResourceMap.delete
+
+    def delete_resources(self: Any) -> None:
+        current = type(self)._delete_resource  # whatever deletes a resource now (fix 32 included)
+        errors = self.__dict__.setdefault("_fuelflow_delete_errors", {})
+
+        def recording(parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+            try:
+                current(self, parsed_resource, resource_json)
+            except Exception as exc:  # remembered per resource: its DELETE_FAILED event gives its own reason
+                errors[getattr(parsed_resource, "logical_resource_id", "")] = str(getattr(exc, "message", "") or exc)
+                raise
+
+        self._delete_resource = recording
+        try:
+            original_map_delete(self)
+        finally:
+            del self._delete_resource
+
+    CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
+    ResourceMap.delete = delete_resources  # type: ignore[method-assign]
+
+
+def _fix_rds_groups_in_use() -> None:
+    """RDS refuses to delete a DB parameter group or subnet group that a DB instance still uses."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    _require(RDSBackend, "delete_db_parameter_group", "delete_subnet_group")
+    original_parameter_group = RDSBackend.delete_db_parameter_group
+    original_subnet_group = RDSBackend.delete_subnet_group
+
+    def delete_db_parameter_group(self: Any, db_parameter_group_name: str) -> Any:
+        users = [db.db_instance_identifier for db in self.databases.values()
+                 if getattr(db, "db_parameter_group_name", None) == db_parameter_group_name]
+        if users:
+            raise RDSClientError("InvalidDBParameterGroupState",
+                                 f"One or more database instances are still members of this parameter group "
+                                 f"{db_parameter_group_name}, so the group cannot be deleted")
+        return original_parameter_group(self, db_parameter_group_name)
+
+    def delete_subnet_group(self: Any, subnet_name: str) -> Any:
+        users = [db.db_instance_identifier for db in self.databases.values()
+                 if getattr(getattr(db, "db_subnet_group", None), "name", None) == subnet_name]
+        if users:
+            raise RDSClientError("InvalidDBSubnetGroupStateFault",
+                                 f"Cannot delete the subnet group '{subnet_name}' because at least one database "
+                                 f"instance: {users[0]} is still using it.")
+        return original_subnet_group(self, subnet_name)
+
+    RDSBackend.delete_db_parameter_group = delete_db_parameter_group  # type: ignore[method-assign]
+    RDSBackend.delete_subnet_group = delete_subnet_group  # type: ignore[method-assign]
+
+
+def _fix_snapshot_deletion_policy() -> None:
+    """DeletionPolicy Snapshot on an AWS::RDS::DBInstance takes a final snapshot before the delete."""
+    import random
+    import string
+
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.rds.models import DBInstance, rds_backends
+
+    _require(ResourceMap, "_delete_resource")
+    original = ResourceMap._delete_resource
+
+    def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        if isinstance(parsed_resource, DBInstance) and resource_json.get("DeletionPolicy") == "Snapshot":
+            suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=12))
+            stack_name = str(self._parsed_resources.get("AWS::StackName", "stack"))
+            snapshot = f"{stack_name}-{getattr(parsed_resource, 'logical_resource_id', 'db')}-{suffix}".lower()
+            rds_backends[self._account_id][self._region_name].delete_db_instance(
+                parsed_resource.db_instance_identifier, final_db_snapshot_identifier=snapshot)
+            return
+        original(self, parsed_resource, resource_json)
+
+    ResourceMap._delete_resource = _delete_resource  # type: ignore[method-assign]
+
+
+
+
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
     Fix(2, "Ref to a DB parameter group yields its name", _fix_parameter_group_ref, ("FF-RDS-004",)),
@@ -1244,6 +1608,10 @@ FIXES: tuple[Fix, ...] = (
     Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
     Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
     Fix(24, "DB instances keep MaxAllocatedStorage and CACertificateIdentifier", _fix_db_instance_storage_ceiling),
+    Fix(30, "IMPORT change sets adopt existing buckets", _fix_import_change_sets),
+    Fix(31, "a stack whose delete fails stays DELETE_FAILED with its resources", _fix_failed_stack_delete),
+    Fix(32, "DeletionPolicy Snapshot takes a final DB snapshot", _fix_snapshot_deletion_policy),
+    Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
 )

@@ -9,6 +9,7 @@ import botocore.exceptions
 import click
 
 from fuelflow import lifecycle
+from fuelflow.adopt import annotate, find_cfn
 from fuelflow.aws import AwsContext
 from fuelflow.commands.common import (
     engine_option,
@@ -199,9 +200,11 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
             eng.continue_rollbacks(plan)
         states = eng.check_states(plan, replace_failed)
         lifecycle.check_cloudformation(environment, aws, states)  # fixed settings (VPC CIDRs, region): exit 2
+        adoptions = find_cfn(eng, plan, states, aws)  # recreate after destroy: retained buckets (fuelflow.adopt)
         ui.progress(f"deploying {environment.name} to {aws.endpoint_url or 'AWS'} ({aws.region}): "
                     + " -> ".join("[" + ", ".join(w) + "]" for w in plan.to_dict()["waves"]))
         previews = eng.preview(plan, states)
+        annotate(previews, adoptions)
         _show_changes(ui, previews)
         if any(p.kind != "none" for p in previews):
             try:
@@ -236,24 +239,33 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
               "whenever a database or other stateful resource would be deleted.")
 @click.option("--confirm", "confirm_name", default=None, metavar="ENV",
               help="With --force and no terminal: the environment name, typed as confirmation.")
+@click.option("--disable-deletion-protection", "lift_protection", is_flag=True,
+              help="Destroy on purpose a database that has deletion protection (prod): with --force, after the "
+              "typed confirmation, turn it off through the API, then delete. Bucket data is still kept.")
 @output_option
 @pass_ui
 @click.pass_context
 def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
                 region: str | None, endpoint_url: str | None, engine: str, yes: bool, force: bool,
-                confirm_name: str | None, ui: Ui, output: str) -> None:
+                confirm_name: str | None, lift_protection: bool, ui: Ui, output: str) -> None:
     """Delete an environment's stacks, dependents first.
 
     Refuses while another stack still imports one of their exports. Buckets are retained
-    (DeletionPolicy Retain) and reported; the database is deleted after a final snapshot, so it
-    needs --force and a typed confirmation, as does anything in a production-tier environment (tier: production).
+    (DeletionPolicy Retain) and reported (a later deploy adopts them); the database is deleted after a
+    final snapshot, so it needs --force and a typed confirmation, as does anything in a production-tier
+    environment (tier: production). A database with deletion protection is refused unless
+    --disable-deletion-protection is given.
     """
     environment = load_env(ctx, env)
+    if lift_protection and not force:
+        raise InputError("--disable-deletion-protection needs --force",
+                         f"fuelflow destroy --env {environment.name} --force --disable-deletion-protection "
+                         f"--confirm {environment.name}")
     if engine == "terraform":
         if throwaway(target, endpoint_url):
             refuse_throwaway(f"destroy --engine terraform --env {environment.name}")
         _terraform(ctx, "destroy", environment, target, profile, region, endpoint_url, ui, yes=yes, force=force,
-                   confirm_name=confirm_name)
+                   confirm_name=confirm_name, lift_protection=lift_protection)
         return
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
@@ -266,17 +278,28 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
             ui.json({"ok": True, "stacks": [], "retained": [], "snapshots": [], "notes": ["nothing deployed"]})
         return
     stateful = eng.stateful_in(plan, existing)
+    protected = eng.protected_databases(existing)
+    if protected and not lift_protection:
+        raise InputError(f"refusing to destroy {environment.name}: deletion protection is on for "
+                         f"{', '.join(db for _s, db in protected)} (the delete would fail; nothing was changed)",
+                         f"to destroy it on purpose: fuelflow destroy --env {environment.name} --force "
+                         f"--disable-deletion-protection --confirm {environment.name}")
     order = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
     ui.progress(f"will delete, in this order: {', '.join(order)}")
     for stack, lid, rtype, policy in stateful:
-        fate = "kept (retained)" if policy.startswith("Retain") else "DELETED after a final snapshot"
+        fate = "kept (retained; a later deploy adopts it)" if policy.startswith("Retain") \
+            else _snapshot_fate(aws)
         ui.progress(f"    {stack}/{lid} ({rtype}): {fate}")
+    for _stack, db in protected:
+        ui.progress(f"    {db}: deletion protection turned off first (--disable-deletion-protection)")
     try:
         guard_destroy(ui, environment, yes or _ephemeral(aws), force, confirm_name,
-                      [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"],
+                      [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"]
+                      + [f"{db} (deletion protection)" for _s, db in protected],
                       f"Destroy {environment.name}?")
     except KeyboardInterrupt:
         _interrupted_before_changes(ui, eng, plan, "destroy")
+    eng.lift_deletion_protection(db for _s, db in protected)
     report = eng.destroy(plan, existing)
     _print_report(ui, f"{environment.name} destroyed", report)
     _raise_if_interrupted(eng, report, "destroy", environment.name)
@@ -343,6 +366,13 @@ def unlock_cmd(ctx: click.Context, env: str, lock_id: str, target: str, profile:
         return
     ui.info(f"unlocked {environment.name} (was held by {held.who}, pid {held.pid}, {held.operation}, "
             f"since {held.since})")
+
+
+def _snapshot_fate(aws: AwsContext) -> str:
+    """What happens to a DeletionPolicy Snapshot database, said truthfully for the emulator too."""
+    if aws.is_local and not any(r.number == 32 and r.status == "applied" for r in aws.fix_reports):
+        return "DELETED; the local emulator takes no final snapshot (its fix 32 is not applied here)"
+    return "DELETED after a final snapshot"
 
 
 def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, ...], target: str,

@@ -191,10 +191,13 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
               "whenever a database or other stateful resource would be deleted.")
 @click.option("--confirm", "confirm_name", default=None, metavar="ENV",
               help="With --force and no terminal: the environment name, typed as confirmation.")
+@click.option("--disable-deletion-protection", "lift_protection", is_flag=True,
+              help="Destroy on purpose a database that has deletion protection (prod): with --force, after the "
+              "typed confirmation, turn it off through the API, then delete. Bucket data is still kept.")
 @click.pass_context
 def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
                 endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, yes: bool, force: bool,
-                confirm_name: str | None) -> None:
+                confirm_name: str | None, lift_protection: bool) -> None:
     """Destroy the environment (not its state backend). Non-empty buckets are kept, with their data.
 
     Like `fuelflow destroy`: a production-tier environment, or deleting a database, needs --force and
@@ -206,7 +209,8 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = ops.tf_destroy(environment, aws, _project_dir(ctx), ui, yes, force=force,
-                                      confirm_name=confirm_name, plugin_dir=plugin_dir)
+                                      confirm_name=confirm_name, lift_protection=lift_protection,
+                                      plugin_dir=plugin_dir)
     _took(ui, "destroy", start)
     if ui.output == "json":
         ui.json(result)
@@ -254,19 +258,26 @@ def show_mapping(ui: Ui, title: str, data: dict[str, Any]) -> None:
 
 def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
                        yes: bool = False, force: bool = False, confirm_name: str | None = None,
-                       plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> None:
+                       lift_protection: bool = False, plugin_dir: str | Path | None = None,
+                       work_dir: Path | None = None) -> None:
     """`deploy|destroy|status|outputs --engine terraform`: carry the action out and print its result."""
     where: dict[str, Any] = {"plugin_dir": plugin_dir, "work_dir": work_dir}
     if action == "deploy":
         show_mapping(ui, f"{env.name} outputs", ops.tf_deploy(env, aws_ctx, project_dir, ui, yes, force=force,
                                                               confirm_name=confirm_name, **where))
     elif action == "destroy":
-        result = ops.tf_destroy(env, aws_ctx, project_dir, ui, yes, force=force, confirm_name=confirm_name, **where)
+        result = ops.tf_destroy(env, aws_ctx, project_dir, ui, yes, force=force, confirm_name=confirm_name,
+                                lift_protection=lift_protection, **where)
         if ui.output == "json":
             ui.json({"ok": True, **result})
             return
         ui.info(f"{env.name}: destroyed {len(result['destroyed'])} resources"
                 + (f"; kept (not empty): {', '.join(result['retained'])}" if result["retained"] else ""))
+        for snapshot in result.get("snapshots", []):
+            ui.info(f"final snapshot: {snapshot}")
+        if result["retained"]:
+            ui.info(f"a later `fuelflow deploy --env {env.name}` (either engine) adopts "
+                    + ", ".join(f"s3://{b}" for b in result["retained"]) + " (kept with their data)")
     elif action == "status":
         show_mapping(ui, f"{env.name} Terraform state", ops.tf_status(env, aws_ctx, project_dir, ui, **where))
     elif action == "outputs":

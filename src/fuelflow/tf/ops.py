@@ -8,12 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
+
+from fuelflow.adopt import write_tf_imports
 from fuelflow.aws import AwsContext
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_data_loss, guard_destroy, require_confirmation
 from fuelflow.errors import DeployError, FuelflowError, InputError
 from fuelflow.lifecycle import check_terraform
 from fuelflow.lock import run_lock
+from fuelflow.names import Names
 from fuelflow.output import Ui
 from fuelflow.tf.plans import STATEFUL_TYPES, change_lines, redact_outputs
 from fuelflow.tf.render import LOCAL_STATE, TEARDOWN_OVERRIDE, render_teardown_override
@@ -214,6 +218,8 @@ def tf_plan(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
         if not destroy:
             refuse_fixed_changes(s)
         root = prepare_main(s)
+        if not destroy:
+            write_tf_imports(s, root)  # recreate after destroy: retained buckets outside the state
         summary = s.plan(root, destroy=destroy)
         (root / PLAN_FILE).unlink(missing_ok=True)
     return {"environment": env.name, "changes": summary is not None,
@@ -233,6 +239,7 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
     with run_lock(aws_ctx, env, "tf deploy"), locked(s):  # at once, exit 2 (Terraform's own lock would wait 60 s)
         refuse_fixed_changes(s)
         root = prepare_main(s)
+        write_tf_imports(s, root)  # recreate after destroy: retained buckets outside the state (fuelflow.adopt)
         summary = s.plan(root)
         if summary is None:
             ui.progress(f"{env.name}: no changes")
@@ -252,9 +259,31 @@ def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, 
         return redact_outputs(s.outputs(root))
 
 
+def _protected_db(s: TfSession, details: list[dict[str, Any]]) -> str | None:
+    """The environment's DB instance when this destroy deletes it and its deletion protection is on."""
+    if not any(d["type"] == "aws_db_instance" and d["action"] == "delete" for d in details):
+        return None
+    db = Names(s.env.project, s.env.name, region=s.aws.region).db_instance
+    try:
+        found = s.aws.client("rds").describe_db_instances(DBInstanceIdentifier=db).get("DBInstances", [])
+    except botocore.exceptions.ClientError:
+        return None
+    return db if found and found[0].get("DeletionProtection") else None
+
+
+def _final_snapshots(s: TfSession, before: set[str]) -> list[str]:
+    db = Names(s.env.project, s.env.name, region=s.aws.region).db_instance
+    try:
+        snaps = s.aws.client("rds").describe_db_snapshots(DBInstanceIdentifier=db).get("DBSnapshots", [])
+    except botocore.exceptions.ClientError:
+        return []
+    return sorted(x["DBSnapshotIdentifier"] for x in snaps
+                  if x.get("SnapshotType") != "automated" and x["DBSnapshotIdentifier"] not in before)
+
+
 def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, auto_approve: bool = False,
-               *, force: bool = False, confirm_name: str | None = None, plugin_dir: str | Path | None = None,
-               work_dir: Path | None = None) -> dict[str, Any]:
+               *, force: bool = False, confirm_name: str | None = None, lift_protection: bool = False,
+               plugin_dir: str | Path | None = None, work_dir: Path | None = None) -> dict[str, Any]:
     """Plan a destroy, guard it, apply it. The state backend stays; non-empty buckets are kept.
 
     Guarded as the CloudFormation path is: a production-tier environment, or a plan that deletes data (a
@@ -277,6 +306,15 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
                     f"{', '.join(sorted(kept))}")
         data = [d["address"] for d in s.last_plan_details if d["action"] == "delete"
                 and d["type"] in STATEFUL_TYPES and d["address"] not in forget]
+        protected = _protected_db(s, s.last_plan_details)
+        if protected and not lift_protection:
+            (root / PLAN_FILE).unlink(missing_ok=True)
+            raise InputError(f"refusing to destroy {env.name}: deletion protection is on for {protected} "
+                             "(the delete would fail; nothing was changed)",
+                             f"to destroy it on purpose: fuelflow destroy --env {env.name} --engine terraform "
+                             f"--force --disable-deletion-protection --confirm {env.name}")
+        if protected:
+            data.append(f"{protected} (deletion protection)")
         question = (f"Destroy {len(summary['delete']) - len(forget)} resources of {env.name}"
                     f"{f' and keep {len(kept)} non-empty buckets' if kept else ''}?")
         try:
@@ -284,6 +322,12 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
         except FuelflowError:
             (root / PLAN_FILE).unlink(missing_ok=True)
             raise
+        if protected:
+            from fuelflow.engine import Engine, PollConfig
+
+            Engine(s.aws.client, ui.progress, PollConfig.local() if s.aws.is_local else PollConfig()) \
+                .lift_deletion_protection([protected])
+        snapshots_before = set(_final_snapshots(s, set()))
         if forget:
             (root / PLAN_FILE).unlink(missing_ok=True)
             s.tf.run(root, "state", "rm", "-lock-timeout=60s", *forget)
@@ -294,10 +338,11 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
                 raise DeployError(f"the destroy plan changed after it was confirmed: {', '.join(extra)}",
                                   "run destroy again and review the new plan")
             if second is None:
-                return {"environment": env.name, "destroyed": [], "retained": sorted(kept)}
+                return {"environment": env.name, "destroyed": [], "retained": sorted(kept), "snapshots": []}
             summary = second
         s.apply_plan(root)
-        return {"environment": env.name, "destroyed": summary["delete"], "retained": sorted(kept)}
+        return {"environment": env.name, "destroyed": summary["delete"], "retained": sorted(kept),
+                "snapshots": _final_snapshots(s, snapshots_before)}
 
 
 def tf_outputs(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
