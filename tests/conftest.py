@@ -130,7 +130,7 @@ def ci_summary() -> Callable[[str, str], None]:
 
 # The longest files start first, so that under pytest-xdist (one file per process) they overlap each other
 # instead of trailing at the end of the run.
-SLOW_FIRST = ("test_terraform_e2e.py", "test_new_environment_e2e.py", "test_terraform_static.py",
+SLOW_FIRST = ("test_terraform_e2e.py", "test_recreate_tf.py", "test_new_environment_e2e.py", "test_terraform_static.py",
               "test_contract.py", "test_contract_property.py", "test_parity.py", "test_validate.py")
 
 
