@@ -71,6 +71,9 @@ def test_instance_type_log_retention_and_lifecycle_days(env: Deployed) -> None:
     rules = env.client("s3").get_bucket_lifecycle_configuration(Bucket=backups)["Rules"]
     assert [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in rules
             if "NoncurrentVersionExpiration" in r] == [45]
+    for bucket in (logs_bucket, backups):  # updated in place, the stack's tags kept (moto's update dropped them)
+        tags = {t["Key"]: t["Value"] for t in env.client("s3").get_bucket_tagging(Bucket=bucket)["TagSet"]}
+        assert {"Owner": "platform-team", "CostCenter": "fuel-flow-dev"}.items() <= tags.items()
 
     env.no_changes()
 

@@ -165,13 +165,15 @@ def _stacks(aws: AwsContext) -> dict[str, Any]:
 
 
 @pytest.mark.emulator
+@pytest.mark.parametrize("command", [["deploy", "--yes"], ["diff"]], ids=["deploy", "diff"])
 def test_cloudformation_deploy_refuses_a_new_vpc_cidr(cfn_deployed: AwsContext, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    """deploy refuses; diff too (it used to list 14 replacements and exit 0 for a change deploy refuses)."""
     before = _stacks(cfn_deployed)
     project = _project_with(tmp_path, **{"network.vpc_cidr": "10.10.0.0/17"})  # the subnets still fit
     capsys.readouterr()
-    code = main(["-C", str(project), "deploy", "--env", "dev", "--endpoint-url", str(cfn_deployed.endpoint_url),
-                 "--yes"])
+    code = main(["-C", str(project), command[0], "--env", "dev", "--endpoint-url", str(cfn_deployed.endpoint_url),
+                 *command[1:]])
     err = capsys.readouterr().err
     assert code == 2
     assert ("network.vpc_cidr cannot change on a deployed environment (10.10.0.0/16 -> 10.10.0.0/17): it replaces "

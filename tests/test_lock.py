@@ -151,7 +151,7 @@ def test_released_when_the_block_raises(url: str, project_dir: Path) -> None:
 def test_changing_commands_refuse_at_once_while_locked_read_only_ones_run(url: str, project_dir: Path) -> None:
     info = held_by_someone_else(url)
     expected = ("dev is locked by alice@build-7 (pid 123, deploy) since 2026-12-02T07:01:00Z: wait for it, or "
-                "`fuelflow unlock --env dev 3f1c-alice` if that run is dead")
+                f"`fuelflow unlock --env dev 3f1c-alice --endpoint-url {url}` if that run is dead")
     for argv in (["deploy", "--yes"], ["destroy", "--yes", "--force", "--confirm", "dev"]):
         started = time.monotonic()
         code, _out, err = run(project_dir, *argv, "--env", "dev", "--endpoint-url", url)
@@ -218,3 +218,11 @@ def test_two_environments_deploy_at_the_same_time(url: str, project_dir: Path) -
     assert codes == [0, 0], [r.stderr[-1500:] for r in runs]
     assert {s for s in stacks(url) if s.endswith("-prod")} == {s.replace("-dev", "-prod") for s in DEV_STACKS}
     assert set(DEV_STACKS) <= set(stacks(url))
+
+
+def test_unlock_without_a_target_is_refused_not_told_nothing_is_locked(project_dir: Path) -> None:
+    """Without --endpoint-url, unlock would read a throwaway emulator and say "not locked" about a lock that
+    exists elsewhere: it is refused before starting anything."""
+    code, _out, err = run(project_dir, "unlock", "--env", "dev", "some-id")
+    assert code == 2
+    assert "unlock needs the target that holds the lock" in err and "--endpoint-url" in err

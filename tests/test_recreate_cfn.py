@@ -88,6 +88,13 @@ def test_deploy_after_destroy_adopts_the_buckets_with_their_data_twice(
     assert any("a later `fuelflow deploy --env dev` adopts" in n for n in gone["notes"])
     assert live_stacks(endpoint) == {}
 
+    code, diff, err = run(capsys, "diff", "--env", "dev", "--endpoint-url", endpoint, "--output", "json")
+    assert code == 0, err  # diff shows the adoption deploy will do (it listed the buckets as Add)
+    s3_diff = next(s for s in diff["stacks"] if s["stack"] == "fuel-flow-s3-dev")
+    assert {c["logical_id"] for c in s3_diff["changes"] if c["action"] == "Import"} == {
+        "AppDataBucket", "LogsBucket", "BackupsBucket"}
+    assert live_stacks(endpoint) == {}  # and changed nothing
+
     for cycle in (1, 2):
         code, _, err = run(capsys, "deploy", "--env", "dev", "--endpoint-url", endpoint, "--yes")
         assert code == 0, err[-3000:]
@@ -100,6 +107,8 @@ def test_deploy_after_destroy_adopts_the_buckets_with_their_data_twice(
         assert s3.get_object(Bucket=names["backups"], Key="db/dump.sql")["Body"].read() == b"-- dump"
         for name in names.values():  # what the import left out (policies) came with the update after it
             assert "DenyInsecureTransport" in s3.get_bucket_policy(Bucket=name)["Policy"]
+            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+            assert {"Owner": "platform-team", "CostCenter": "fuel-flow-dev"}.items() <= tags.items()  # stack tags
         assert s3.get_bucket_logging(Bucket=names["app-data"])["LoggingEnabled"]["TargetBucket"] == names["logs"]
         events = client(endpoint, "cloudformation").describe_stack_events(StackName="fuel-flow-s3-dev")["StackEvents"]
         assert {("AppDataBucket", "IMPORT_COMPLETE"), ("fuel-flow-s3-dev", "IMPORT_COMPLETE")} <= {

@@ -320,8 +320,8 @@ def find_tf(s: TfSession, root: Path) -> list[Retained]:
         owner = bucket_owner(s.aws, name, s.aws.is_local)
         if owner is not None:
             raise InputError(f"the bucket {name} belongs to the CloudFormation stack {owner}",
-                             f"destroy it first (`fuelflow destroy --env {s.env.name}`): its buckets are kept "
-                             "and this deploy imports them")
+                             f"destroy it first (`fuelflow destroy --env {s.env.name}{s.aws.target_args}`): its "
+                             "buckets are kept, and a Terraform deploy after it imports them")
         found.append(Retained(f"module.{TF_BUCKET_MODULE}", address, "aws_s3_bucket", name))
     return found
 

@@ -58,6 +58,18 @@ class AwsContext:
     def is_local(self) -> bool:
         return self.target.kind == "local"
 
+    @property
+    def target_args(self) -> str:
+        """The options that point another command at this same target (for the fixes our messages print):
+        ` --endpoint-url URL` for a running emulator, ` --target aws [--profile P] [--region R]` for AWS,
+        '' for the embedded emulator (nothing outlives this command there)."""
+        if self.target.kind == "aws":
+            return (" --target aws" + (f" --profile {self.target.profile}" if self.target.profile else "")
+                    + (f" --region {self.target.region}" if self.target.region else ""))
+        if self.emulator is None and self.endpoint_url:
+            return f" --endpoint-url {self.endpoint_url}"
+        return ""
+
     def account_id(self) -> str:
         ident: dict[str, str] = self.client("sts").get_caller_identity()
         return ident["Account"]

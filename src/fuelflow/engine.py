@@ -572,11 +572,12 @@ class Engine:
             self._delete_change_set(preview.change_set, sp.name)
         import_retained(self, sp, preview.adopt, existing)
         since = datetime.now(timezone.utc)
+        printed = {str(e.get("EventId", "")) for e in self._events(sp.name, since)}  # the import's, same second
         arn, changes = self._create_change_set(sp, "UPDATE")
         if arn is not None:
             self._say(f"{sp.name}: updating ({len(changes)} changes) after the import")
             self.cfn.execute_change_set(ChangeSetName=arn, StackName=sp.name)
-            final = self._wait(sp.name, since)
+            final = self._wait(sp.name, since, seen=printed)
             if final["StackStatus"] not in TERMINAL_OK:
                 resource, reason = self._first_failure(sp.name, since)
                 raise StackFailed(sp.name, final["StackStatus"],
@@ -588,11 +589,13 @@ class Engine:
                            self.outputs_of(d), seconds,
                            reason="adopted " + ", ".join(f"s3://{r.name}" for r in preview.adopt))
 
-    def _wait(self, stack: str, since: datetime, deleting: bool = False) -> dict[str, Any]:
-        """Poll until the stack leaves *_IN_PROGRESS, printing its new events; back off as it runs."""
+    def _wait(self, stack: str, since: datetime, deleting: bool = False,
+              seen: set[str] | None = None) -> dict[str, Any]:
+        """Poll until the stack leaves *_IN_PROGRESS, printing its new events (not those in `seen`); back off
+        as it runs."""
         delay = self.poll.initial
         deadline = time.monotonic() + self.poll.timeout
-        seen: set[str] = set()
+        seen = set() if seen is None else seen
         interrupt_handled = False
         while True:
             if self.abandoned.is_set():

@@ -101,8 +101,9 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
 class EnvLock:
     """The lock of one environment on one target (an SSM client bound to it)."""
 
-    def __init__(self, ssm: Any, project: str, env: str) -> None:
-        self.ssm, self.env = ssm, env
+    def __init__(self, ssm: Any, project: str, env: str, target_args: str = "") -> None:
+        """`target_args`: the options that point a command at this lock's target (printed in the fix)."""
+        self.ssm, self.env, self.target_args = ssm, env, target_args
         self.name = lock_parameter(project, env)
 
     def holder(self) -> LockInfo | None:
@@ -128,8 +129,9 @@ class EnvLock:
                     raise
             held = self.holder()
             if held is not None:
-                raise InputError(held.describe(self.env),
-                                 f"wait for it, or `fuelflow unlock --env {self.env} {held.id}` if that run is dead")
+                unlock = f"`fuelflow unlock --env {self.env} {held.id}{self.target_args}`"
+                raise InputError(held.describe(self.env), f"remove it with {unlock}" if held.dead_here() else
+                                 f"wait for it, or {unlock} if that run is dead")
         raise InputError(f"{self.env} is locked and released repeatedly (another run is starting)", "try again")
 
     def release(self, mine: LockInfo) -> None:
@@ -172,7 +174,7 @@ def _sigint_deferred() -> Iterator[None]:
 
 def env_lock(aws: AwsContext, env: Environment) -> EnvLock:
     """The lock of `env` on the target of `aws`."""
-    return EnvLock(aws.client("ssm"), env.project, env.name)
+    return EnvLock(aws.client("ssm"), env.project, env.name, aws.target_args)
 
 
 @contextlib.contextmanager

@@ -1356,6 +1356,17 @@ def _execute_import(backend: Any, change_set: Any) -> None:
     stack._add_stack_event("IMPORT_COMPLETE")
 
 
+def _propagate_stack_tags(stack: Any, lid: str, rtype: str, account_id: str, region_name: str) -> None:
+    """An imported resource gets the stack's tags under its own, as a created one does (fix 21)."""
+    from fuelflow import moto_update
+
+    resource = stack.resource_map._parsed_resources.get(lid)
+    stack_tags = moto_update.user_stack_tags(stack.tags)
+    if resource is not None and stack_tags and moto_update.taggable(rtype, resource):
+        own = moto_update.own_tags(rtype, moto_update.props_of(stack.resource_map, lid))
+        moto_update.sync_tags(rtype, resource, {**stack_tags, **own}, own, account_id, region_name)
+
+
 def _adopt_resources(backend: Any, stack: Any, change_set: Any, kept: dict[str, Any]) -> None:
     from moto.cloudformation.models import Event
     from moto.cloudformation.parsing import parse_and_update_resource
@@ -1391,6 +1402,7 @@ def _adopt_resources(backend: Any, stack: Any, change_set: Any, kept: dict[str, 
             raise
         if updated is not None:
             stack.resource_map._parsed_resources[lid] = updated
+        _propagate_stack_tags(stack, lid, resources[lid]["Type"], backend.account_id, backend.region_name)
         event("IMPORT_COMPLETE", "Resource import completed.")
     stack.output_map = stack._create_output_map()
     for export in stack.exports:

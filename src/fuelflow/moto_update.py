@@ -729,7 +729,9 @@ class StackUpdate:
                old_stack: dict[str, str], new_stack: dict[str, str]) -> None:
         before = {**old_stack, **own_tags(rtype, old_props)}
         wanted = {**new_stack, **own_tags(rtype, new_props)}
-        if before != wanted:
+        if rtype == "AWS::S3::Bucket":  # moto's own bucket update has just put the template's Tags back alone
+            sync_tags(rtype, obj, wanted, {}, self.account_id, self.region_name)
+        elif before != wanted:
             sync_tags(rtype, obj, wanted, before, self.account_id, self.region_name)
 
     def _remove(self, lid: str, execute: bool) -> Decision:

@@ -57,7 +57,8 @@ def _show_changes(ui: Ui, previews: list[StackChanges]) -> None:
         if p.kind == "none":
             ui.progress(f"{p.stack}: no changes ({p.note})")
             continue
-        ui.progress(f"{p.stack}: {p.kind} ({len(p.changes)} resources){' - ' + p.note if p.note else ''}")
+        count = f"{len(p.changes)} resource{'s' * (len(p.changes) != 1)}"
+        ui.progress(f"{p.stack}: {p.kind} ({count}){' - ' + p.note if p.note else ''}")
         for c in p.changes:
             ui.progress(f"    {c.describe()}")
     destructive = [f"{p.stack}/{c.logical_id}" for p in previews for c in p.changes if c.destructive]
@@ -140,20 +141,27 @@ def plan_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], region: str 
 @click.pass_context
 def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str, profile: str | None,
              region: str | None, endpoint_url: str | None, ui: Ui, output: str) -> None:
-    """Show what deploy would change (change sets; nothing is executed)."""
+    """Show what deploy would change (change sets; nothing is executed).
+
+    The same checks and preview as deploy: a setting that cannot change after the first deploy is refused
+    (exit 2), buckets a later deploy adopts are listed as Import.
+    """
     environment, plan = _plan(ctx, env, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
     _warn_if_locked(ui, aws, environment)
     engine = _engine(aws, ui)
     states = engine.check_states(plan, replace_failed=True)
+    lifecycle.check_cloudformation(environment, aws, states)  # as deploy: fixed settings are refused, exit 2
+    adoptions = find_cfn(engine, plan, states, aws)
     previews = engine.preview(plan, states)
     engine.discard(previews)
+    annotate(previews, adoptions)
     if ui.output == "json":
         ui.json({"environment": environment.name, "stacks": [p.to_dict() for p in previews]})
         return
     rows = []
     for p in previews:
-        rows.append([p.stack, p.kind, "\n".join(c.describe() for c in p.changes) or p.note])
+        rows.append([p.stack, p.kind, "\n".join([p.note] * bool(p.note) + [c.describe() for c in p.changes])])
     ui.table(f"changes for {environment.name}", ["stack", "kind", "changes"], rows)
     if all(p.kind == "none" for p in previews):
         ui.info("no changes")
@@ -185,6 +193,13 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     Stacks run as soon as the stacks they import from are complete; a failure stops only its
     dependents. Exit 1 if any stack fails. With --target local (default) and no --endpoint-url the
     embedded emulator is started for this command and gone when it ends.
+
+    One run at a time: deploy takes the environment's run lock first; a second run exits 2 at once
+    naming the holder (`fuelflow unlock` removes a dead run's lock). Ctrl-C starts no more stacks,
+    cancels updates in flight, waits for creates, prints the summary and exits 130. Buckets a
+    destroy kept are adopted (listed as Import); a change that replaces the database or a bucket
+    needs --force. Settings that cannot change after the first deploy (network ranges, region) are
+    refused before any change.
     """
     environment = load_env(ctx, env)
     if engine == "terraform":
@@ -222,7 +237,7 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     report = eng.deploy(plan, previews, states)
     report.notes.extend(_emulator_notes(aws))
     _print_report(ui, f"{environment.name} stacks", report)
-    _raise_if_interrupted(eng, report, "deploy", environment.name)
+    _raise_if_interrupted(eng, report, "deploy", environment.name, aws.target_args)
     if not report.ok:
         raise FuelflowError(f"deploy of {environment.name} failed: "
                             + "; ".join(f"{r.stack} {r.action}" for r in report.results if not r.ok),
@@ -259,8 +274,7 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     environment = load_env(ctx, env)
     if lift_protection and not force:
         raise InputError("--disable-deletion-protection needs --force",
-                         f"fuelflow destroy --env {environment.name} --force --disable-deletion-protection "
-                         f"--confirm {environment.name}")
+                         f"add --force (and --confirm {environment.name} without a terminal)")
     if engine == "terraform":
         if throwaway(target, endpoint_url):
             refuse_throwaway(f"destroy --engine terraform --env {environment.name}")
@@ -283,7 +297,7 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
         raise InputError(f"refusing to destroy {environment.name}: deletion protection is on for "
                          f"{', '.join(db for _s, db in protected)} (the delete would fail; nothing was changed)",
                          f"to destroy it on purpose: fuelflow destroy --env {environment.name} --force "
-                         f"--disable-deletion-protection --confirm {environment.name}")
+                         f"--disable-deletion-protection --confirm {environment.name}{aws.target_args}")
     order = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
     ui.progress(f"will delete, in this order: {', '.join(order)}")
     for stack, lid, rtype, policy in stateful:
@@ -302,7 +316,7 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     eng.lift_deletion_protection(db for _s, db in protected)
     report = eng.destroy(plan, existing)
     _print_report(ui, f"{environment.name} destroyed", report)
-    _raise_if_interrupted(eng, report, "destroy", environment.name)
+    _raise_if_interrupted(eng, report, "destroy", environment.name, aws.target_args)
     if not report.ok:
         raise FuelflowError(f"destroy of {environment.name} failed", "see the failing resource and reason above")
 
@@ -322,7 +336,7 @@ def _interrupted_before_changes(ui: Ui, eng: Engine, plan: Plan, action: str) ->
                       "run the command again when ready")
 
 
-def _raise_if_interrupted(eng: Engine, report: Report, action: str, env: str) -> None:
+def _raise_if_interrupted(eng: Engine, report: Report, action: str, env: str, args: str = "") -> None:
     """After a Ctrl-C while stacks ran: exit 130, saying what is still running and how to finish."""
     if not eng.interrupted:
         return
@@ -330,8 +344,9 @@ def _raise_if_interrupted(eng: Engine, report: Report, action: str, env: str) ->
     message = f"{action} of {env} interrupted (Ctrl-C)"
     if still:
         message += f"; still running in CloudFormation: {', '.join(still)}"
-    fix = (f"run `fuelflow {action} --env {env}` again to finish" if not still else
-           f"wait for them (`fuelflow status --env {env}`), then run `fuelflow {action} --env {env}` again")
+    fix = (f"run `fuelflow {action} --env {env}{args}` again to finish" if not still else
+           f"wait for them (`fuelflow status --env {env}{args}`), then run `fuelflow {action} --env {env}{args}` "
+           "again")
     raise Interrupted(message, fix, leave_now=bool(still) or eng.abandoned.is_set())
 
 
@@ -341,7 +356,10 @@ def _warn_if_locked(ui: Ui, aws: AwsContext, environment: Environment) -> None:
         held = env_lock(aws, environment).holder()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):  # no SSM access: say nothing
         return
-    if held is not None:
+    if held is not None and held.dead_here():
+        ui.warn(f"{held.describe(environment.name)}: remove the lock with "
+                f"`fuelflow unlock --env {environment.name} {held.id}{aws.target_args}`")
+    elif held is not None:
         ui.warn(f"{held.describe(environment.name)}: this diff may change as that run goes on")
 
 
@@ -358,6 +376,10 @@ def unlock_cmd(ctx: click.Context, env: str, lock_id: str, target: str, profile:
 
     Like `terraform force-unlock`: only the lock with that id is removed. Make sure its run is dead first.
     """
+    if throwaway(target, endpoint_url):  # the embedded emulator it would start holds no lock, by construction
+        raise InputError("unlock needs the target that holds the lock: without --endpoint-url it would look in a "
+                         "throwaway emulator started for this command", "add the --endpoint-url (or --target aws "
+                         "options) of the run that left the lock, as the refused run's message prints them")
     environment = load_env(ctx, env)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
     held = env_lock(aws, environment).force_unlock(lock_id)

@@ -276,7 +276,7 @@ def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, proje
         for snapshot in result.get("snapshots", []):
             ui.info(f"final snapshot: {snapshot}")
         if result["retained"]:
-            ui.info(f"a later `fuelflow deploy --env {env.name}` (either engine) adopts "
+            ui.info(f"a later `fuelflow deploy --env {env.name}{aws_ctx.target_args}` (either engine) adopts "
                     + ", ".join(f"s3://{b}" for b in result["retained"]) + " (kept with their data)")
     elif action == "status":
         show_mapping(ui, f"{env.name} Terraform state", ops.tf_status(env, aws_ctx, project_dir, ui, **where))

@@ -312,7 +312,7 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
             raise InputError(f"refusing to destroy {env.name}: deletion protection is on for {protected} "
                              "(the delete would fail; nothing was changed)",
                              f"to destroy it on purpose: fuelflow destroy --env {env.name} --engine terraform "
-                             f"--force --disable-deletion-protection --confirm {env.name}")
+                             f"--force --disable-deletion-protection --confirm {env.name}{aws_ctx.target_args}")
         if protected:
             data.append(f"{protected} (deletion protection)")
         question = (f"Destroy {len(summary['delete']) - len(forget)} resources of {env.name}"
