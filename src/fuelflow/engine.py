@@ -185,7 +185,7 @@ class Engine:
         self.abandoned = threading.Event()
         self._cancelled: set[str] = set()  # updates cancelled by Ctrl-C
         self._last_status: dict[str, str] = {}  # each stack's status as last polled
-        self.prepared: list[tuple[str, str]] = []  # (change set ARN, stack) created by this engine
+        self.prepared: list[tuple[str, str]] = []  # (change set name, stack) created by this engine
 
     @property
     def interrupted(self) -> bool:
@@ -305,6 +305,8 @@ class Engine:
     def _create_change_set(self, sp: StackPlan, kind: str) -> tuple[str | None, list[ResourceChange]]:
         """Create and describe a change set; (None, []) when it holds no changes."""
         name = f"fuelflow-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+        # recorded before the call: a Ctrl-C during it must still find the change set the server made
+        self.prepared.append((name, sp.name))
         resp = self.cfn.create_change_set(
             StackName=sp.name,
             ChangeSetName=name,
@@ -316,7 +318,6 @@ class Engine:
             Description=f"fuelflow deploy of {sp.name}",
         )
         arn: str = resp["Id"]
-        self.prepared.append((arn, sp.name))
         waiter = self.cfn.get_waiter("change_set_create_complete")
         try:
             waiter.wait(ChangeSetName=arn, StackName=sp.name,
@@ -326,6 +327,7 @@ class Engine:
             reason = str(last.get("StatusReason", "")) if isinstance(last, dict) else ""
             if any(r.lower() in reason.lower() for r in NO_CHANGE_REASONS):
                 self._delete_change_set(arn, sp.name)
+                self.prepared.remove((name, sp.name))  # gone already: nothing for a Ctrl-C to clean up
                 return None, []
             raise DeployError(f"{sp.name}: the change set could not be created: {reason or exc}",
                               "fix the template or parameters (run `fuelflow validate`)") from exc
@@ -694,8 +696,8 @@ class Engine:
     def discard_prepared(self) -> None:
         """Delete every change set this engine prepared and did not execute (Ctrl-C before any change)."""
         prepared, self.prepared = self.prepared, []
-        for arn, stack in prepared:
-            self._delete_change_set(arn, stack)
+        for name, stack in prepared:
+            self._delete_change_set(name, stack)
 
     # ----------------------------------------------------------------------------------- destroy
 
