@@ -130,8 +130,12 @@ def ci_summary() -> Callable[[str, str], None]:
 
 # The longest files start first, so that under pytest-xdist (one file per process) they overlap each other
 # instead of trailing at the end of the run.
-SLOW_FIRST = ("test_terraform_e2e.py", "test_recreate_tf.py", "test_new_environment_e2e.py", "test_terraform_static.py",
-              "test_contract.py", "test_contract_property.py", "test_parity.py", "test_validate.py")
+# Files in the order they start under xdist (pyproject: --no-loadscope-reorder; xdist would otherwise start the
+# files with the most tests first, and the one-test Terraform scenarios last): the longest first.
+SLOW_FIRST = ("test_terraform_e2e.py", "test_recreate_tf.py", "test_new_environment_e2e.py",
+              "test_terraform_static.py", "test_contract.py", "test_contract_property.py", "test_parity.py",
+              "test_validate.py", "test_recreate_cfn.py", "test_lock.py", "test_lifecycle_cfn_failures.py",
+              "test_interrupt_cli.py", "test_lifecycle_cfn_rds.py", "test_faults.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
