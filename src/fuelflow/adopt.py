@@ -24,7 +24,7 @@ from cfnlint.decode import decode_str
 
 from fuelflow.errors import DeployError, InputError
 from fuelflow.names import Names
-from fuelflow.templates import resolve_name
+from fuelflow.templates import references, resolve_name
 
 if TYPE_CHECKING:
     from fuelflow.aws import AwsContext
@@ -173,31 +173,6 @@ def annotate(previews: list[StackChanges], adoptions: dict[str, list[Retained]])
         p.note = "; ".join(x for x in [p.note, *(r.describe() for r in items)] if x)
 
 
-def _references(node: Any) -> set[str]:
-    """Logical ids (and parameters) a template fragment refers to: Ref, Fn::GetAtt, ${X} in Fn::Sub."""
-    from fuelflow.templates import SUB_VAR
-
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                found.add(value)
-            elif key == "Fn::GetAtt":
-                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = value if isinstance(value, str) else value[0]
-                found.update(m.split(".")[0] for m in SUB_VAR.findall(str(text)))
-                if not isinstance(value, str):
-                    found.update(_references(value[1]))
-            else:
-                found.update(_references(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.update(_references(item))
-    return found
-
-
 def _only_within(resource: dict[str, Any], keep: set[str], all_resources: set[str]) -> dict[str, Any]:
     """The resource without what needs resources outside `keep` (the UPDATE after the import adds it back):
     properties that refer to them and DependsOn on them; when it depends on one, every property that refers
@@ -210,8 +185,8 @@ def _only_within(resource: dict[str, Any], keep: set[str], all_resources: set[st
     waits_outside = any(d not in keep for d in depends)
     props = resource.get("Properties") or {}
     out["Properties"] = {k: v for k, v in props.items()
-                         if not ((_references(v) & all_resources) - keep)
-                         and not (waits_outside and _references(v) & all_resources)}
+                         if not ((references(v) & all_resources) - keep)
+                         and not (waits_outside and references(v) & all_resources)}
     return out
 
 

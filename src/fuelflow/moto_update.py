@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fuelflow.templates import references
+
 SCHEMA_REGION = "us-east-1"  # the provider schemas' createOnlyProperties are the same in every region
 REPLACE_REASON = "Requested update requires the creation of a new physical resource; hence creating one."
 NAMED_REPLACEMENT = ("CloudFormation cannot update a stack when a custom-named resource requires replacing. "
@@ -44,32 +46,6 @@ def create_only(resource_type: str) -> frozenset[str]:
 
 
 # ------------------------------------------------------------------------------------------------ evaluation
-
-
-def references(node: Any) -> set[str]:
-    """Names a template fragment refers to (Ref, Fn::GetAtt, ${X} / ${X.Attr} in Fn::Sub)."""
-    import re
-
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                found.add(value)
-            elif key == "Fn::GetAtt":
-                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = value[0] if isinstance(value, list) else value
-                if isinstance(text, str):
-                    found.update(m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text))
-                if isinstance(value, list) and len(value) > 1:
-                    found.update(references(value[1]))
-            else:
-                found.update(references(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.update(references(item))
-    return found
 
 
 def dependency_order(resources: dict[str, Any]) -> list[str]:

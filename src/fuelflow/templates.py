@@ -55,6 +55,30 @@ class Template:
         }
 
 
+def references(node: Any) -> set[str]:
+    """Names a template fragment refers to: Ref, Fn::GetAtt, and ${X} / ${X.Attr} in Fn::Sub (not ${!Literal})."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                found.add(str(target))
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                if isinstance(text, str):
+                    found.update(m.split(".")[0] for m in SUB_VAR.findall(text))
+                if isinstance(value, list) and len(value) > 1:
+                    found.update(references(value[1]))
+            else:
+                found.update(references(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.update(references(item))
+    return found
+
+
 def find_imports(node: Any) -> list[Any]:
     """Every `Fn::ImportValue` argument below `node`."""
     found: list[Any] = []
