@@ -1,10 +1,12 @@
 """`fuelflow` as a separate process, as a user runs it: read its output while it runs, signal it, wait for it.
 
-Used by tests/test_interrupt_cli.py and tests/test_lock.py (Ctrl-C and concurrent runs need real processes).
+Used by tests/test_interrupt_cli.py and tests/test_lock.py (Ctrl-C and concurrent runs need real processes);
+`run_in_process` runs it in the test process instead, for the tests that read its JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import signal
@@ -13,8 +15,22 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 FUELFLOW = str(Path(sys.executable).parent / "fuelflow")
+
+
+def run_in_process(capsys: Any, *argv: str) -> tuple[int, Any, str]:
+    """`fuelflow ARGV` in this process (capsys captures it): exit code, stdout as JSON (or text), stderr."""
+    from fuelflow.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    try:
+        data = json.loads(out) if out.strip() else None
+    except json.JSONDecodeError:
+        data = out
+    return code, data, err
 
 
 class Run:

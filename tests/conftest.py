@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from fuelflow.aws import AwsContext, Target, connect
-from fuelflow.emulator import Emulator, free_port, wait_until_reachable
+from fuelflow.emulator import Emulator, free_port, set_faults, wait_until_reachable
 from fuelflow.errors import InputError
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, Toolchain
 from require_tools import (  # noqa: F401 - the FUELFLOW_REQUIRE hooks, registered by importing them here
@@ -35,7 +35,7 @@ def project_dir() -> Path:
     return ROOT
 
 
-EMULATOR_FIXTURES = frozenset({"emulator", "fresh_emulator", "aws", "plain_moto"})
+EMULATOR_FIXTURES = frozenset({"emulator", "fresh_emulator", "aws", "plain_moto", "url"})
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +75,15 @@ def plain_moto() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+def url(emulator: Emulator) -> Iterator[str]:
+    """The shared emulator, emptied, without injected faults before and after: its URL."""
+    emulator.reset()
+    set_faults(emulator.endpoint_url, [])
+    yield emulator.endpoint_url
+    set_faults(emulator.endpoint_url, [])
 
 
 @pytest.fixture

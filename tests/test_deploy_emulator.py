@@ -10,20 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
+from cli_process import run_in_process as run
 from fuelflow.cli import main
 from fuelflow.emulator import Emulator
 
 pytestmark = pytest.mark.emulator
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    try:
-        data = json.loads(out) if out.strip() else None
-    except json.JSONDecodeError:
-        data = out
-    return code, data, err
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import shutil
 import time
-from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pytest
 
 from cli_process import Run
 from fuelflow.cli import main
-from fuelflow.emulator import Emulator, get_faults, set_faults
+from fuelflow.emulator import get_faults, set_faults
 from fuelflow.lock import lock_parameter
 
 pytestmark = pytest.mark.emulator
@@ -33,15 +32,6 @@ STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")]
 def client(endpoint: str, service: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
                         aws_secret_access_key="test")
-
-
-@pytest.fixture
-def url(emulator: Emulator) -> Iterator[str]:
-    """The shared emulator, emptied, without faults before and after."""
-    emulator.reset()
-    set_faults(emulator.endpoint_url, [])
-    yield emulator.endpoint_url
-    set_faults(emulator.endpoint_url, [])
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,13 @@ from cli_process import Run
 from fuelflow.aws import AwsContext
 from fuelflow.cli import main
 from fuelflow.config import load_environment
-from fuelflow.emulator import Emulator, set_faults
+from fuelflow.emulator import set_faults
 from fuelflow.errors import InputError
 from fuelflow.lock import EnvLock, LockInfo, lock_parameter, run_lock
 
 pytestmark = pytest.mark.emulator
 
 DEV_STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")]
-
-
-@pytest.fixture
-def url(emulator: Emulator) -> Iterator[str]:
-    emulator.reset()
-    set_faults(emulator.endpoint_url, [])
-    yield emulator.endpoint_url
-    set_faults(emulator.endpoint_url, [])
 
 
 def ssm(url: str) -> Any:

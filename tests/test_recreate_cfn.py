@@ -5,7 +5,6 @@ destroyed and deployed again; destroy reports only what happened, and prod is de
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from fuelflow.cli import main
+from cli_process import run_in_process as run
 from fuelflow.config import load_environment
 from fuelflow.emulator import Emulator
 from fuelflow.engine import CAPABILITIES, Engine, PollConfig
@@ -22,16 +21,6 @@ from fuelflow.plan import build_plan
 pytestmark = pytest.mark.emulator
 
 KINDS = ("app-data", "logs", "backups")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    try:
-        data = json.loads(out) if out.strip() else None
-    except json.JSONDecodeError:
-        data = out
-    return code, data, err
 
 
 @pytest.fixture(scope="module")
