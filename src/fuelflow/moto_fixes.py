@@ -105,6 +105,18 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 41. A new DB instance gets AWS's default certificate authority, rds-ca-rsa2048-g1 (moto: the retired
     "rds-ca-default"). The AWS provider compares the CreateDBInstance answer with `ca_cert_identifier` and, on a
     difference, sends a ModifyDBInstance and waits for the instance again: 80 s more of every Terraform DB create.
+60. `AWS::SNS::Subscription` exists (moto had no model for it: an e-mail subscription was silently skipped):
+    SNS Subscribe on create, Unsubscribe on delete; Ref is the subscription ARN.
+61. `AWS::SNS::TopicPolicy` exists (moto had no model: the topic kept SNS's default policy): SetTopicAttributes
+    Policy on each of its Topics; delete puts SNS's default policy back (nothing to do if the topic is gone).
+62. `AWS::CloudWatch::CompositeAlarm` exists (moto had no model, though its API has PutCompositeAlarm): the
+    alarm through moto's PutMetricAlarm with the AlarmRule, as its PutCompositeAlarm does; Ref is the name,
+    `Fn::GetAtt X.Arn` its ARN.
+63. `AWS::SSM::Parameter` takes its Tags as CloudFormation writes them, a key-value map (moto passed the map
+    where its PutParameter wants a list and the stack failed with "string indices must be integers").
+64. `AWS::SNS::Topic` keeps its Tags (moto set them as a plain attribute, so ListTagsForResource was empty), and
+    an update of a topic changes its attributes in place (moto deleted and re-created it, which dropped its
+    subscriptions and policy).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1588,6 +1600,288 @@ def _fix_snapshot_deletion_policy() -> None:
 
 
 
+# ------------------------------------------------------------------------------------------------ SNS, SSM, composite
+
+
+def _clear_model_caches() -> None:
+    from moto.cloudformation import parsing
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+
+
+def _model_exists(resource_type: str) -> bool:
+    from moto.cloudformation import parsing
+
+    _clear_model_caches()
+    return resource_type in parsing.get_model_map()
+
+
+def _fix_sns_subscription_model() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.sns.exceptions import SNSNotFoundError
+    from moto.sns.models import SNSBackend, sns_backends
+
+    _require(SNSBackend, "subscribe", "unsubscribe")
+    if _model_exists("AWS::SNS::Subscription"):
+        raise NotNeeded("moto models it itself")
+
+    class Subscription(CloudFormationModel):
+        """AWS::SNS::Subscription: the subscription lives in moto's SNS; this remembers its ARN."""
+
+        def __init__(self, arn: str) -> None:
+            self.arn = arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SNS::Subscription"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> Subscription:
+            p = cloudformation_json["Properties"]
+            topic_arn = str(p["TopicArn"])
+            backend = sns_backends[account_id][topic_arn.split(":")[3] or region_name]
+            return cls(backend.subscribe(topic_arn, str(p["Endpoint"]), str(p["Protocol"])).arn)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> Subscription:
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            cls(resource_name).delete(account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            with contextlib.suppress(SNSNotFoundError, KeyError):  # gone with its topic
+                sns_backends[account_id][self.arn.split(":")[3] or region_name].unsubscribe(self.arn)
+
+    _MODELS.append(Subscription)
+    _clear_model_caches()
+
+
+def _fix_sns_topic_policy_model() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.sns.exceptions import TopicNotFound
+    from moto.sns.models import SNSBackend, Topic, sns_backends
+
+    _require(SNSBackend, "get_topic")
+    _require(Topic, "_create_default_topic_policy")
+    if _model_exists("AWS::SNS::TopicPolicy"):
+        raise NotNeeded("moto models it itself")
+
+    def topic_of(arn: str, account_id: str, region_name: str) -> Any:
+        return sns_backends[account_id][arn.split(":")[3] or region_name].get_topic(arn)
+
+    class TopicPolicy(CloudFormationModel):
+        """AWS::SNS::TopicPolicy: the policy lives on moto's topics; this remembers which topics."""
+
+        def __init__(self, topics: list[str]) -> None:
+            self.topics = topics
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SNS::TopicPolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return ",".join(self.topics)
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> TopicPolicy:
+            p = cloudformation_json["Properties"]
+            document = p["PolicyDocument"]
+            text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+            topics = [str(t) for t in _as_list(p["Topics"])]
+            for arn in topics:
+                topic_of(arn, account_id, region_name).policy = text
+            return cls(topics)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> TopicPolicy:
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            TopicPolicy([t for t in original_resource.topics if t not in new.topics]).delete(account_id, region_name)
+            return new
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            cls(resource_name.split(",")).delete(account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            for arn in self.topics:
+                with contextlib.suppress(TopicNotFound, KeyError, IndexError):  # deleted with its topic
+                    topic = topic_of(arn, account_id, region_name)
+                    topic._policy_json = topic._create_default_topic_policy(
+                        arn.split(":")[3], arn.split(":")[4], arn.split(":")[5])
+
+    _MODELS.append(TopicPolicy)
+    _clear_model_caches()
+
+
+def _fix_composite_alarm_model() -> None:
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    _require(CloudWatchBackend, "put_metric_alarm", "delete_alarms")
+    if _model_exists("AWS::CloudWatch::CompositeAlarm"):
+        raise NotNeeded("moto models it itself")
+
+    class CompositeAlarm(CloudFormationModel):
+        """AWS::CloudWatch::CompositeAlarm: the alarm lives in moto's CloudWatch (a rule instead of a metric)."""
+
+        def __init__(self, name: str, arn: str) -> None:
+            self.name, self.arn = name, arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::CompositeAlarm"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            if attribute_name == "Arn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> CompositeAlarm:
+            p = cloudformation_json["Properties"]
+            # What moto's own PutCompositeAlarm passes: no metric, a rule.
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName") or resource_name, namespace=None, metric_name=None,  # type: ignore[arg-type]
+                comparison_operator=None, evaluation_periods=None, period=None, threshold=None,  # type: ignore[arg-type]
+                statistic=None, description=p.get("AlarmDescription"), dimensions=[],  # type: ignore[arg-type]
+                alarm_actions=list(p.get("AlarmActions") or []), ok_actions=list(p.get("OKActions") or []),
+                insufficient_data_actions=list(p.get("InsufficientDataActions") or []),
+                actions_enabled=_bool(p.get("ActionsEnabled", True)), rule=str(p["AlarmRule"]),
+                tags=list(p.get("Tags") or []))
+            return cls(alarm.name, alarm.alarm_arn)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> CompositeAlarm:
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            if new.name != original_resource.name:
+                original_resource.delete(account_id, region_name)
+            return new
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+
+    _MODELS.append(CompositeAlarm)
+    _clear_model_caches()
+
+
+def _fix_ssm_parameter_tag_map() -> None:
+    from moto.ssm.models import Parameter
+
+    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        tags = props.get("Tags")
+        if isinstance(tags, dict):
+            listed = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
+            cloudformation_json = {**cloudformation_json, "Properties": {**props, "Tags": listed}}
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+
+
+def _fix_sns_topic_tags_and_update() -> None:
+    from moto.sns.models import SNSBackend, Topic, sns_backends
+
+    _require(SNSBackend, "create_topic", "tag_resource")
+    original_create = Topic.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        props = dict(cloudformation_json.get("Properties") or {})
+        tags = props.pop("Tags", None)
+        topic = original_create(cls, resource_name, {**cloudformation_json, "Properties": props}, account_id,
+                                region_name, **kwargs)
+        if tags:
+            sns_backends[account_id][region_name].tag_resource(
+                topic.arn, {str(t["Key"]): str(t.get("Value", "")) for t in tags})
+        return topic
+
+    def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        props = dict(cloudformation_json.get("Properties") or {})
+        wanted_name = props.get("TopicName") or original_resource.name
+        if wanted_name != original_resource.name or _bool(props.get("FifoTopic")) != _bool(
+                getattr(original_resource, "fifo_topic", False)):
+            original_resource.delete(account_id, region_name)
+            return create_from_cloudformation_json(cls, new_resource_name, cloudformation_json, account_id,
+                                                   region_name)
+        backend = sns_backends[account_id][region_name]
+        for key in ("DisplayName", "KmsMasterKeyId", "DeliveryPolicy"):
+            backend.set_topic_attribute(original_resource.arn, camelcase(key), str(props.get(key) or ""))
+        return original_resource
+
+    def camelcase(key: str) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+    Topic.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
+    Topic.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
+
+
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1626,4 +1920,9 @@ FIXES: tuple[Fix, ...] = (
     Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
+    Fix(60, "AWS::SNS::Subscription is created", _fix_sns_subscription_model),
+    Fix(61, "AWS::SNS::TopicPolicy is created", _fix_sns_topic_policy_model, ("FF-MON-002",)),
+    Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001",)),
+    Fix(63, "AWS::SSM::Parameter takes its Tags as a map", _fix_ssm_parameter_tag_map),
+    Fix(64, "AWS::SNS::Topic keeps its tags and updates in place", _fix_sns_topic_tags_and_update),
 )

@@ -417,7 +417,11 @@ def _moto_update(resource_type: str) -> Updater:
     return run
 
 
-for _type in ("AWS::S3::Bucket", "AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy"):
+for _type in ("AWS::S3::Bucket", "AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy",
+              # fuelflow.moto_fixes 61, 62 and 64 give these an in-place update; moto's own for the dashboard
+              # and the SSM parameter puts the same name back (the parameter's version starts again at 1).
+              "AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::CloudWatch::CompositeAlarm",
+              "AWS::CloudWatch::Dashboard", "AWS::SSM::Parameter"):
     _UPDATERS[_type] = _moto_update(_type)
 
 
