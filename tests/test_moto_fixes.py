@@ -464,3 +464,54 @@ def test_dev_environment_reads_back_as_declared(fresh_emulator: Emulator, client
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("fuel-flow-")]
     assert client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"] == []
     assert error_code(s3.get_bucket_policy, Bucket=app) == "NoSuchBucketPolicy"  # retained bucket, policy deleted
+
+
+def test_topic_subscription_policy_and_composite_alarm(client: Callable[[str], Any]) -> None:
+    """Fixes 60-64: what the monitoring stack declares reads back through SNS, CloudWatch and SSM."""
+    topic, composite, param = unique("fix-alerts"), unique("fix-unhealthy"), f"/{unique('fix')}/cloudwatch-agent"
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "CloudWatchPublishes", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish", "Resource": {"Ref": "T"}}]}
+    resources: dict[str, Any] = {
+        "T": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": topic, "KmsMasterKeyId": "alias/fix", "Tags": [{"Key": "Project", "Value": "fix"}]}},
+        "S": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "T"}, "Protocol": "email", "Endpoint": "ops@example.com"}},
+        "P": {"Type": "AWS::SNS::TopicPolicy", "Properties": {"Topics": [{"Ref": "T"}], "PolicyDocument": policy}},
+        "C": {"Type": "AWS::CloudWatch::CompositeAlarm", "Properties": {
+            "AlarmName": composite, "AlarmRule": 'ALARM("a") OR ALARM("b")', "AlarmActions": [{"Ref": "T"}],
+            "OKActions": [{"Ref": "T"}]}},
+        "Cfg": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Name": param, "Type": "String", "Value": '{"logs": {}}', "Tags": {"Project": "fix"}}},
+    }
+    stack, outputs = create(client, resources, outputs={"Arn": {"Ref": "T"}, "Sub": {"Ref": "S"},
+                                                        "Composite": {"Fn::GetAtt": ["C", "Arn"]}})
+    sns, cw, ssm = client("sns"), client("cloudwatch"), client("ssm")
+    arn = outputs["Arn"]
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attributes["KmsMasterKeyId"] == "alias/fix"
+    assert [s["Sid"] for s in json.loads(attributes["Policy"])["Statement"]] == ["CloudWatchPublishes"]
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "Project", "Value": "fix"}]
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"], s["SubscriptionArn"]) for s in subscriptions] == [
+        ("email", "ops@example.com", outputs["Sub"])]
+    alarm = cw.describe_alarms(AlarmNames=[composite], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert (alarm["AlarmRule"], alarm["AlarmActions"], alarm["OKActions"], alarm["AlarmArn"]) == (
+        'ALARM("a") OR ALARM("b")', [arn], [arn], outputs["Composite"])
+    assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=param)["TagList"] == [
+        {"Key": "Project", "Value": "fix"}]
+
+    # An update in place: the topic keeps its subscription, the rule and the key change.
+    resources["T"]["Properties"]["KmsMasterKeyId"] = "alias/other"
+    resources["C"]["Properties"]["AlarmRule"] = 'ALARM("a")'
+    update(client, stack, resources)
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["KmsMasterKeyId"] == "alias/other"
+    assert len(sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]) == 1
+    assert cw.describe_alarms(AlarmNames=[composite], AlarmTypes=["CompositeAlarm"])[
+        "CompositeAlarms"][0]["AlarmRule"] == 'ALARM("a")'
+    for missing in ("AWS::SNS::Subscription", "AWS::SNS::TopicPolicy", "AWS::CloudWatch::CompositeAlarm"):
+        assert missing not in skipped_resource_types()
+    delete(client, stack)
+    assert cw.describe_alarms(AlarmNames=[composite], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+    assert arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert error_code(ssm.get_parameter, Name=param) == "ParameterNotFound"
