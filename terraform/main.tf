@@ -67,3 +67,24 @@ module "rds" {
   monitoring_role_arn   = module.iam.rds_monitoring_role_arn
   log_retention_days    = var.log_retention_days
 }
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  project_name              = var.project_name
+  environment               = var.environment
+  load_balancer             = var.web.load_balancer
+  instance_ids              = module.ec2.instance_ids
+  autoscaling_group_name    = module.ec2.autoscaling_group_name
+  load_balancer_arn_suffix  = module.ec2.load_balancer_arn_suffix
+  target_group_arn_suffix   = module.ec2.target_group_arn_suffix
+  db_instance_identifier    = module.rds.db_instance_identifier
+  alarm_emails              = var.monitoring.alarm_emails
+  web_cpu_percent           = var.monitoring.web_cpu_percent
+  db_cpu_percent            = var.monitoring.db_cpu_percent
+  db_free_storage_mib       = var.monitoring.db_free_storage_mib
+  db_freeable_memory_mib    = var.monitoring.db_freeable_memory_mib
+  db_connections            = var.monitoring.db_connections
+  alb_5xx_count             = var.monitoring.alb_5xx_count
+  alb_response_time_seconds = var.monitoring.alb_response_time_seconds
+}

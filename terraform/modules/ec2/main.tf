@@ -1,6 +1,7 @@
 # Web tier, mirroring cloudformation/ec2-instances.yaml: a launch template (IMDSv2 required, encrypted
 # gp3 root, latest Amazon Linux 2023 from SSM, Apache via user data), instance_count instances spread
-# over the public subnets, the web security group, the log groups and one CPU alarm per instance.
+# over the public subnets, the web security group, the log groups and the CloudWatch agent's configuration
+# (SSM parameter) that ships to them. The alarms are in modules/monitoring.
 
 locals {
   name_prefix = "${var.project_name}-%s-${var.environment}"
@@ -113,10 +114,8 @@ resource "aws_launch_template" "web" {
   }
 
   user_data = base64encode(templatefile("${path.module}/templates/user-data.sh.tftpl", {
-    environment             = var.environment
-    log_group_apache_access = local.log_groups.apache_access
-    log_group_apache_error  = local.log_groups.apache_error
-    log_group_system        = local.log_groups.system
+    environment            = var.environment
+    agent_config_parameter = aws_ssm_parameter.cloudwatch_agent.name
   }))
 
   tag_specifications {
@@ -162,7 +161,7 @@ resource "aws_instance" "web" {
   }
 }
 
-# --- logs and alarms ---------------------------------------------------------------------------------
+# --- logs and the CloudWatch agent's configuration ---------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_158:Log groups use the CloudWatch Logs service encryption; a customer-managed KMS key is not part of the design (cost, key management), in either engine.
@@ -176,25 +175,21 @@ resource "aws_cloudwatch_log_group" "this" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "cpu_high" {
-  count = var.instance_count
-
-  alarm_name          = "${var.project_name}-${var.environment}-ec2-cpu-high-${count.index + 1}"
-  alarm_description   = "Web server ${count.index + 1} average CPU above ${var.cpu_alarm_threshold} % for 10 minutes."
-  namespace           = "AWS/EC2"
-  metric_name         = "CPUUtilization"
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 2
-  threshold           = var.cpu_alarm_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "missing"
-
-  dimensions = {
-    InstanceId = aws_instance.web[count.index].id
-  }
+# The CloudWatch agent's configuration, fetched by the user data (`fetch-config -c ssm:<name>`): changing
+# what is shipped is a parameter update, not a new launch template. Amazon Linux 2023 keeps the system
+# journal only (no /var/log/messages); the user data installs rsyslog, which writes it again.
+resource "aws_ssm_parameter" "cloudwatch_agent" {
+  name        = "/${var.project_name}/${var.environment}/cloudwatch-agent"
+  description = "CloudWatch agent configuration of the ${var.project_name} ${var.environment} web servers (logs only)."
+  type        = "String"
+  tier        = "Standard"
+  value = templatefile("${path.module}/templates/cloudwatch-agent.json.tftpl", {
+    log_group_apache_access = aws_cloudwatch_log_group.this["apache_access"].name
+    log_group_apache_error  = aws_cloudwatch_log_group.this["apache_error"].name
+    log_group_system        = aws_cloudwatch_log_group.this["system"].name
+  })
 
   tags = {
-    Name = "${var.project_name}-${var.environment}-ec2-cpu-high-${count.index + 1}"
+    Name = "/${var.project_name}/${var.environment}/cloudwatch-agent"
   }
 }

@@ -38,7 +38,7 @@ output "log_group_names" {
   value       = { for k, g in aws_cloudwatch_log_group.this : k => g.name }
 }
 
-output "cpu_alarm_names" {
-  description = "Names of the per-instance CPU alarms, in instance order."
-  value       = aws_cloudwatch_metric_alarm.cpu_high[*].alarm_name
+output "cloudwatch_agent_parameter_name" {
+  description = "Name of the SSM parameter holding the CloudWatch agent's configuration."
+  value       = aws_ssm_parameter.cloudwatch_agent.name
 }

@@ -121,15 +121,3 @@ variable "ami_ssm_parameter_name" {
     error_message = "ami_ssm_parameter_name must be an SSM parameter path starting with /: pass e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64."
   }
 }
-
-variable "cpu_alarm_threshold" {
-  description = "Average CPU utilisation (percent) above which an instance's alarm fires."
-  type        = number
-  default     = 80
-  nullable    = false
-
-  validation {
-    condition     = var.cpu_alarm_threshold > 0 && var.cpu_alarm_threshold < 100
-    error_message = "cpu_alarm_threshold must be a percentage between 0 and 100 (exclusive): pass e.g. 80."
-  }
-}

@@ -15,7 +15,10 @@ locals {
 
   # Names shared with the other modules (docs/contract.md).
   db_instance_arn = "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:${var.project_name}-db-${var.environment}"
-  log_group_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/${var.project_name}/${var.environment}/*"
+  log_group_arns = [for g in ["apache/access", "apache/error", "system"] :
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/${var.project_name}/${var.environment}/${g}"
+  ]
+  agent_config_parameter_arn = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${var.project_name}/${var.environment}/cloudwatch-agent"
 
   s3_read_write_statements = [
     {
@@ -59,6 +62,8 @@ resource "aws_iam_role_policy" "ec2_s3" {
   policy = jsonencode({ Version = "2012-10-17", Statement = local.s3_read_write_statements })
 }
 
+# What the CloudWatch agent does with a logs-only configuration, on the three groups it ships to (they
+# exist: no logs:CreateLogGroup, and no retention change from the instance).
 resource "aws_iam_role_policy" "ec2_logs" {
   name = "fuel-flow-logs-write"
   role = aws_iam_role.ec2.id
@@ -68,7 +73,22 @@ resource "aws_iam_role_policy" "ec2_logs" {
       Sid      = "WriteOwnLogGroups"
       Effect   = "Allow"
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-      Resource = [local.log_group_arn, "${local.log_group_arn}:log-stream:*"]
+      Resource = flatten([for arn in local.log_group_arns : [arn, "${arn}:log-stream:*"]])
+    }]
+  })
+}
+
+# `amazon-cloudwatch-agent-ctl -a fetch-config -c ssm:<name>` reads this one parameter.
+resource "aws_iam_role_policy" "ec2_agent_config" {
+  name = "fuel-flow-cloudwatch-agent-config"
+  role = aws_iam_role.ec2.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadAgentConfiguration"
+      Effect   = "Allow"
+      Action   = "ssm:GetParameter"
+      Resource = local.agent_config_parameter_arn
     }]
   })
 }

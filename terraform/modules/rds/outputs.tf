@@ -48,14 +48,6 @@ output "db_parameter_group_name" {
   value       = aws_db_parameter_group.this.name
 }
 
-output "alarm_names" {
-  description = "Names of the database alarms, keyed cpu_high and storage_low."
-  value = {
-    cpu_high    = aws_cloudwatch_metric_alarm.cpu_high.alarm_name
-    storage_low = aws_cloudwatch_metric_alarm.storage_low.alarm_name
-  }
-}
-
 output "log_group_names" {
   description = "CloudWatch log groups the database exports to, keyed error, general, slowquery."
   value       = { for k, g in aws_cloudwatch_log_group.db : k => g.name }

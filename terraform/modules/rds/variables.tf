@@ -132,30 +132,6 @@ variable "monitoring_role_arn" {
   }
 }
 
-variable "cpu_alarm_threshold" {
-  description = "Average CPU utilisation (percent) above which the database alarm fires."
-  type        = number
-  default     = 80
-  nullable    = false
-
-  validation {
-    condition     = var.cpu_alarm_threshold > 0 && var.cpu_alarm_threshold < 100
-    error_message = "cpu_alarm_threshold must be a percentage between 0 and 100 (exclusive): pass e.g. 80."
-  }
-}
-
-variable "free_storage_alarm_percent" {
-  description = "The storage alarm fires when free storage falls below this percentage of allocated_storage."
-  type        = number
-  default     = 10
-  nullable    = false
-
-  validation {
-    condition     = var.free_storage_alarm_percent > 0 && var.free_storage_alarm_percent < 100
-    error_message = "free_storage_alarm_percent must be between 0 and 100 (exclusive): pass e.g. 10."
-  }
-}
-
 variable "log_retention_days" {
   description = "Retention of the database's CloudWatch log groups (/aws/rds/instance/<identifier>/error, general, slowquery), in days."
   type        = number
