@@ -62,12 +62,27 @@ run "launch_template_is_hardened" {
   }
 
   assert {
-    condition     = strcontains(base64decode(aws_launch_template.web.user_data), "\"/fuel-flow/dev/apache/access\"")
-    error_message = "The CloudWatch agent must ship Apache logs to /<project>/<env>/apache/access."
+    condition     = strcontains(base64decode(aws_launch_template.web.user_data), "amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s") && strcontains(base64decode(aws_launch_template.web.user_data), "-c \"ssm:/fuel-flow/dev/cloudwatch-agent\"")
+    error_message = "The user data must start the CloudWatch agent with its configuration from the SSM parameter."
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.cloudwatch_agent.name == "/fuel-flow/dev/cloudwatch-agent" && aws_ssm_parameter.cloudwatch_agent.type == "String"
+    error_message = "The agent's configuration lives in the SSM parameter /<project>/<env>/cloudwatch-agent."
+  }
+
+  assert {
+    condition = [for f in jsondecode(aws_ssm_parameter.cloudwatch_agent.value).logs.logs_collected.files.collect_list : [f.file_path, f.log_group_name]] == [
+      ["/var/log/httpd/access_log", "/fuel-flow/dev/apache/access"],
+      ["/var/log/httpd/error_log", "/fuel-flow/dev/apache/error"],
+      ["/var/log/messages", "/fuel-flow/dev/system"],
+      ["/var/log/cloud-init-output.log", "/fuel-flow/dev/system"],
+    ]
+    error_message = "The agent must ship Apache access/error logs and the system log into the environment's log groups."
   }
 }
 
-run "instances_and_alarms" {
+run "instances" {
   command = plan
 
   variables {
@@ -88,16 +103,6 @@ run "instances_and_alarms" {
   assert {
     condition     = [for i in aws_instance.web : i.tags["Name"]] == ["fuel-flow-web-1-prod", "fuel-flow-web-2-prod", "fuel-flow-web-3-prod"]
     error_message = "Instances must be named <project>-web-<n>-<env>."
-  }
-
-  assert {
-    condition     = [for a in aws_cloudwatch_metric_alarm.cpu_high : a.alarm_name] == ["fuel-flow-prod-ec2-cpu-high-1", "fuel-flow-prod-ec2-cpu-high-2", "fuel-flow-prod-ec2-cpu-high-3"]
-    error_message = "One CPU alarm per instance, named <project>-<env>-ec2-cpu-high-<n>."
-  }
-
-  assert {
-    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.cpu_high : a.threshold == 80 && a.comparison_operator == "GreaterThanThreshold" && a.metric_name == "CPUUtilization"])
-    error_message = "CPU alarms must fire above 80%."
   }
 }
 
@@ -260,16 +265,6 @@ run "rejects_relative_ami_parameter" {
   }
 
   expect_failures = [var.ami_ssm_parameter_name]
-}
-
-run "rejects_cpu_threshold_over_100" {
-  command = plan
-
-  variables {
-    cpu_alarm_threshold = 120
-  }
-
-  expect_failures = [var.cpu_alarm_threshold]
 }
 
 run "rejects_duplicate_ssh_cidrs" {

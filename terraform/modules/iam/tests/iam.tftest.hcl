@@ -89,7 +89,7 @@ run "least_privilege" {
   # No statement anywhere grants an action on "*", and no action is a bare "*".
   assert {
     condition = alltrue(flatten([
-      for p in [aws_iam_role_policy.ec2_s3, aws_iam_role_policy.ec2_logs, aws_iam_role_policy.ec2_db_secret, aws_iam_role_policy.lambda_s3] : [
+      for p in [aws_iam_role_policy.ec2_s3, aws_iam_role_policy.ec2_logs, aws_iam_role_policy.ec2_agent_config, aws_iam_role_policy.ec2_db_secret, aws_iam_role_policy.lambda_s3] : [
         for st in jsondecode(p.policy).Statement : [
           !contains(flatten([st.Resource]), "*"),
           !contains(flatten([st.Action]), "*"),
@@ -110,8 +110,20 @@ run "least_privilege" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.ec2_logs.policy).Statement[0].Resource == ["arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/*", "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/*:log-stream:*"]
-    error_message = "Log writes must be limited to /<project>/<env>/ log groups."
+    condition = jsondecode(aws_iam_role_policy.ec2_logs.policy).Statement[0].Resource == [
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/apache/access",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/apache/access:log-stream:*",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/apache/error",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/apache/error:log-stream:*",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/system",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/system:log-stream:*",
+    ]
+    error_message = "Log writes must be limited to the three log groups the CloudWatch agent ships to."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.ec2_agent_config.policy).Statement == [{ Sid = "ReadAgentConfiguration", Effect = "Allow", Action = "ssm:GetParameter", Resource = "arn:aws:ssm:us-east-1:123456789012:parameter/fuel-flow/dev/cloudwatch-agent" }]
+    error_message = "The instance role reads the CloudWatch agent's configuration parameter and nothing else in SSM."
   }
 
   assert {

@@ -151,21 +151,6 @@ run "prod_takes_final_snapshot_and_is_protected" {
     condition     = aws_db_instance.this.deletion_protection && aws_db_instance.this.multi_az
     error_message = "deletion_protection and multi_az must follow the inputs."
   }
-
-  assert {
-    condition     = aws_cloudwatch_metric_alarm.storage_low.threshold == 50 * 1073741824 / 10 && aws_cloudwatch_metric_alarm.storage_low.comparison_operator == "LessThanThreshold" && aws_cloudwatch_metric_alarm.storage_low.statistic == "Minimum"
-    error_message = "The storage alarm must fire below 10% of allocated_storage (in bytes)."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_metric_alarm.cpu_high.alarm_name == "fuel-flow-prod-rds-cpu-high" && aws_cloudwatch_metric_alarm.storage_low.alarm_name == "fuel-flow-prod-rds-storage-low"
-    error_message = "Alarm names must follow docs/contract.md."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_metric_alarm.cpu_high.threshold == 80 && aws_cloudwatch_metric_alarm.cpu_high.comparison_operator == "GreaterThanThreshold"
-    error_message = "The CPU alarm must fire above 80%."
-  }
 }
 
 run "performance_insights_where_the_class_offers_it" {
@@ -273,26 +258,6 @@ run "rejects_monitoring_without_role" {
   }
 
   expect_failures = [var.monitoring_role_arn]
-}
-
-run "rejects_cpu_threshold_of_zero" {
-  command = plan
-
-  variables {
-    cpu_alarm_threshold = 0
-  }
-
-  expect_failures = [var.cpu_alarm_threshold]
-}
-
-run "rejects_free_storage_percent_of_100" {
-  command = plan
-
-  variables {
-    free_storage_alarm_percent = 100
-  }
-
-  expect_failures = [var.free_storage_alarm_percent]
 }
 
 run "rejects_unsupported_log_retention" {
