@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "cloudformation").glob("*.yaml"))
 TEMPLATE_LOCAL = {"LatestAmiId"}  # a template's own input, not an environment setting
 NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName", "LogGroupName",
-                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier")
+                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier", "TopicName",
+                   "DashboardName", "AliasName")
+# `Name` is a name property only on these types (elsewhere it can be anything).
+NAMED_BY_NAME = ("AWS::SSM::Parameter",)
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:
@@ -103,6 +106,8 @@ def test_template_constraints_equal_the_contract(template: str, name: str, spec:
         assert sorted(spec["AllowedValues"]) == ["false", "true"], f"{template} {name}"
     elif s.type == "string":
         assert spec.get("AllowedPattern") == s.pattern, f"{template} {name}"
+    elif s.type == "email_list":  # one parameter per address, "" = none
+        assert spec.get("AllowedPattern") == f"^$|{s.pattern}", f"{template} {name}"
     else:  # cidr, cidr_list: the pattern must accept exactly the contract's prefixes
         assert s.min_prefix is not None and s.max_prefix is not None
         for prefix, cidr in enumerate(_cidrs(range(33))):
@@ -134,7 +139,7 @@ def test_template_names_are_the_contracts_names() -> None:
         data, _ = decode(str(path))
         assert data is not None
         for logical, res in data["Resources"].items():
-            for prop in NAME_PROPERTIES:
+            for prop in NAME_PROPERTIES + (("Name",) if res.get("Type") in NAMED_BY_NAME else ()):
                 value = (res.get("Properties") or {}).get(prop)
                 if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
                     fmt = _format_of(value["Fn::Sub"])

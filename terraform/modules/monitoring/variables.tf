@@ -69,7 +69,7 @@ variable "alarm_emails" {
   nullable    = false
 
   validation {
-    condition     = length(var.alarm_emails) <= 2 && length(distinct(var.alarm_emails)) == length(var.alarm_emails) && alltrue([for e in var.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", e))])
+    condition     = length(var.alarm_emails) <= 2 && length(distinct(var.alarm_emails)) == length(var.alarm_emails) && alltrue([for e in var.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,63}$", e))])
     error_message = "alarm_emails must be at most 2 distinct e-mail addresses: pass monitoring.alarm_emails from environments/<env>.yaml."
   }
 }
