@@ -41,7 +41,7 @@ def cfn(endpoint: str) -> Any:
 
 def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> None:
     stacks = {s["stack"]: s for s in deployed["report"]["stacks"]}
-    assert set(stacks) == {f"fuel-flow-{p}-dev" for p in ("network", "iam", "s3", "ec2", "rds")}
+    assert set(stacks) == {f"fuel-flow-{p}-dev" for p in ("network", "iam", "s3", "ec2", "rds", "monitoring")}
     assert {s["action"] for s in stacks.values()} == {"created"}
     assert {s["status"] for s in stacks.values()} == {"CREATE_COMPLETE"}
     assert stacks["fuel-flow-network-dev"]["outputs"]["VpcCidr"] == "10.10.0.0/16"
