@@ -89,7 +89,8 @@ def test_the_alarm_set_follows_the_web_tier(tmp_path: Path, load_balancer: bool,
     rule = str(resources["UnhealthyAlarm"].properties["AlarmRule"])
     for logical, resource in resources.items():  # Ref of an alarm is its name
         if resource.type == "AWS::CloudWatch::Alarm":
-            rule = rule.replace(f"«cfn:cloudformation/monitoring.yaml#{logical}»", str(resource.properties["AlarmName"]))
+            marker = f"«cfn:cloudformation/monitoring.yaml#{logical}»"
+            rule = rule.replace(marker, str(resource.properties["AlarmName"]))
     assert rule == " OR ".join(f'ALARM("{prefix}{a}")' for a in [
         "rds-cpu-high", "rds-storage-low", "rds-memory-low", "rds-connections-high", *sorted(
             web_alarms, key=["web-cpu-high", "alb-5xx", "alb-unhealthy-hosts", "alb-response-time",
@@ -105,7 +106,8 @@ def test_topic_key_lets_cloudwatch_publish_and_the_policy_admits_only_cloudwatch
     assert resources["AlertsTopic"].properties["KmsMasterKeyId"] == "«cfn:cloudformation/monitoring.yaml#AlertsKey#Arn»"
     key = resources["AlertsKey"].properties
     assert key["EnableKeyRotation"] is True
-    cloudwatch = [s for s in key["KeyPolicy"]["Statement"] if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    service = {"Service": "cloudwatch.amazonaws.com"}
+    cloudwatch = [s for s in key["KeyPolicy"]["Statement"] if s.get("Principal") == service]
     assert [sorted(s["Action"]) for s in cloudwatch] == [["kms:Decrypt", "kms:GenerateDataKey*"]]
     statements = resources["AlertsTopicPolicy"].properties["PolicyDocument"]["Statement"]
     publishers = [s for s in statements if s["Effect"] == "Allow" and "sns:Publish" in json.dumps(s["Action"])]

@@ -43,7 +43,7 @@ def test_dev_monitoring_reads_back(deployed: Deployed, check: Any) -> None:
 
 def test_changed_thresholds_and_an_email_update_in_place(deployed: Deployed) -> None:
     deployed.set(monitoring__db_connections=99, monitoring__alarm_emails=["ops@example.com"])
-    code, report, err = deployed.cli("deploy", "--yes")
+    code, _, err = deployed.cli("deploy", "--yes")
     assert code == 0, err[-3000:]
     env = load_environment(deployed.root, "dev")
     for check in monitoring.CHECKS:

@@ -453,3 +453,14 @@ def test_fix_64_topic_drops_its_tags(plain: Client) -> None:
         "TopicName": name, "Tags": [{"Key": "Project", "Value": "plain"}]}}}, outputs={"Arn": {"Ref": "T"}})
     arn = outputs_of(described)["Arn"]
     still_needed(64, plain("sns").list_tags_for_resource(ResourceArn=arn)["Tags"] == [])
+
+
+def test_fix_65_kms_key_with_tags_fails_the_stack(plain: Client) -> None:
+    failed = False
+    try:
+        _, described = stack(plain, {"K": {"Type": "AWS::KMS::Key", "Properties": {
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": []}, "Tags": [{"Key": "Project", "Value": "p"}]}}})
+        failed = described["StackStatus"] != "CREATE_COMPLETE"
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        failed = True
+    still_needed(65, failed)

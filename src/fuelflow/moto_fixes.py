@@ -117,6 +117,9 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 64. `AWS::SNS::Topic` keeps its Tags (moto set them as a plain attribute, so ListTagsForResource was empty), and
     an update of a topic changes its attributes in place (moto deleted and re-created it, which dropped its
     subscriptions and policy).
+65. `AWS::KMS::Key` takes its Tags as CloudFormation writes them (Key/Value; moto passed them to CreateKey, which
+    wants TagKey/TagValue, and the stack failed with KeyError 'TagKey') and a KeyPolicy object (moto stored the
+    object where GetKeyPolicy returns a JSON document).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1832,7 +1835,7 @@ def _fix_ssm_parameter_tag_map() -> None:
 
     original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+    def create_from_cloudformation_json(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str,
                                         region_name: str, **kwargs: Any) -> Any:
         props = cloudformation_json.get("Properties") or {}
         tags = props.get("Tags")
@@ -1850,7 +1853,7 @@ def _fix_sns_topic_tags_and_update() -> None:
     _require(SNSBackend, "create_topic", "tag_resource")
     original_create = Topic.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+    def create_from_cloudformation_json(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str,
                                         region_name: str, **kwargs: Any) -> Any:
         props = dict(cloudformation_json.get("Properties") or {})
         tags = props.pop("Tags", None)
@@ -1861,7 +1864,7 @@ def _fix_sns_topic_tags_and_update() -> None:
                 topic.arn, {str(t["Key"]): str(t.get("Value", "")) for t in tags})
         return topic
 
-    def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str,
+    def update_from_cloudformation_json(cls: Any, /, original_resource: Any, new_resource_name: str,
                                         cloudformation_json: Any, account_id: str, region_name: str) -> Any:
         props = dict(cloudformation_json.get("Properties") or {})
         wanted_name = props.get("TopicName") or original_resource.name
@@ -1880,6 +1883,24 @@ def _fix_sns_topic_tags_and_update() -> None:
 
     Topic.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
     Topic.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[assignment]
+
+
+def _fix_kms_key_cloudformation_shape() -> None:
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        props = dict(cloudformation_json.get("Properties") or {})
+        props["Tags"] = [{"TagKey": str(t["Key"]), "TagValue": str(t.get("Value", ""))}
+                         for t in props.get("Tags") or [] if isinstance(t, dict) and "Key" in t]
+        if isinstance(props.get("KeyPolicy"), dict):
+            props["KeyPolicy"] = json.dumps(props["KeyPolicy"], separators=(",", ":"))
+        return original(cls, resource_name, {**cloudformation_json, "Properties": props}, account_id, region_name,
+                        **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
 
 
 
@@ -1925,4 +1946,5 @@ FIXES: tuple[Fix, ...] = (
     Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001",)),
     Fix(63, "AWS::SSM::Parameter takes its Tags as a map", _fix_ssm_parameter_tag_map),
     Fix(64, "AWS::SNS::Topic keeps its tags and updates in place", _fix_sns_topic_tags_and_update),
+    Fix(65, "AWS::KMS::Key takes CloudFormation's tags and a policy object", _fix_kms_key_cloudformation_shape),
 )
