@@ -7,6 +7,7 @@ module "terraform_state" {
 
   project_name = var.project_name
   environment  = var.environment
+  alarm_emails = var.monitoring.alarm_emails
 }
 
 locals {

@@ -1,5 +1,5 @@
 # Same names and rules as the main root's variables (docs/contract.md), so the environment var-file
-# can be passed to both. Only these four matter here.
+# can be passed to both. Only these five matter here.
 
 variable "environment" {
   description = "Environment name (environments/<env>.yaml `name`)."
@@ -46,5 +46,21 @@ variable "tags" {
       length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !startswith(lower(k), "aws:")
     ])
     error_message = "tags: keys must be 1..128 characters and not start with aws:, values at most 256 characters: fix `tags` in environments/<env>.yaml."
+  }
+}
+
+# Only alarm_emails is read (the lock table's throttling alarm notifies the state backend's own topic); the
+# environment var-file carries the whole `monitoring` object and the conversion drops the other attributes.
+variable "monitoring" {
+  description = "Alarms (environments/<env>.yaml `monitoring`): its alarm_emails are subscribed to the state backend's alert topic."
+  type = object({
+    alarm_emails = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = length(var.monitoring.alarm_emails) <= 2 && length(distinct(var.monitoring.alarm_emails)) == length(var.monitoring.alarm_emails) && alltrue([for e in var.monitoring.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,63}$", e))])
+    error_message = "monitoring.alarm_emails must list at most 2 distinct e-mail addresses: fix monitoring.alarm_emails in environments/<env>.yaml."
   }
 }

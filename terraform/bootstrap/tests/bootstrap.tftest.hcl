@@ -90,3 +90,32 @@ run "rejects_aws_prefixed_tag" {
 
   expect_failures = [var.tags]
 }
+
+run "lock_alarm_notifies_the_backend_topic_and_its_subscribers" {
+  command = plan
+
+  variables {
+    # The environment var-file's whole `monitoring` object: only alarm_emails is read.
+    monitoring = { alarm_emails = ["ops@example.com"], web_cpu_percent = 80 }
+  }
+
+  assert {
+    condition     = output.lock_alarm_name == "fuel-flow-tflock-prod-throttled"
+    error_message = "The bootstrap must create the lock table's throttling alarm."
+  }
+
+  assert {
+    condition     = jsonencode(module.terraform_state.alarm_email_subscriptions) == jsonencode(["ops@example.com"])
+    error_message = "monitoring.alarm_emails must be subscribed to the state backend's topic."
+  }
+}
+
+run "rejects_three_alarm_emails" {
+  command = plan
+
+  variables {
+    monitoring = { alarm_emails = ["a@example.com", "b@example.com", "c@example.com"] }
+  }
+
+  expect_failures = [var.monitoring]
+}

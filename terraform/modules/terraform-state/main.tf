@@ -125,3 +125,166 @@ resource "aws_dynamodb_table" "lock" {
     enabled = true
   }
 }
+
+# --- lock table throttling alarm -------------------------------------------------------------------
+# A throttled lock request fails a plan or apply ("Error acquiring the state lock"); on demand it means the
+# account's or table's throughput limit was reached. The alarm notifies the state backend's own topic: the
+# environment's alert topic lives in the main root, whose state is in this backend, so it cannot exist first.
+# alarm_topic_arn points the alarm at a topic that already exists instead (then none is created here).
+
+locals {
+  own_topic    = var.alarm_topic_arn == null
+  topic_name   = "${var.project_name}-tfstate-${var.environment}-alerts"
+  alarm_topics = local.own_topic ? [aws_sns_topic.alerts[0].arn] : [var.alarm_topic_arn]
+}
+
+# A key of our own, not alias/aws/sns: CloudWatch publishes to an encrypted topic only when the key policy lets
+# cloudwatch.amazonaws.com use it, and the AWS managed key's policy cannot be changed (as the environment's topic).
+resource "aws_kms_key" "alerts" {
+  count = local.own_topic ? 1 : 0
+
+  description             = "Encrypts the ${local.topic_name} SNS topic; CloudWatch alarms of this account may use it."
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministersTheKey"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsOfThisAccountPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+    ]
+  })
+
+  tags = {
+    Name = local.topic_name
+  }
+}
+
+resource "aws_kms_alias" "alerts" {
+  count = local.own_topic ? 1 : 0
+
+  name          = "alias/${local.topic_name}"
+  target_key_id = aws_kms_key.alerts[0].key_id
+}
+
+resource "aws_sns_topic" "alerts" {
+  count = local.own_topic ? 1 : 0
+
+  name              = local.topic_name
+  display_name      = "Fuel Flow ${var.environment} Terraform state alerts"
+  kms_master_key_id = aws_kms_key.alerts[0].arn
+
+  tags = {
+    Name = local.topic_name
+  }
+}
+
+# Only this account's CloudWatch alarms publish; the account keeps managing the topic; nothing without TLS.
+resource "aws_sns_topic_policy" "alerts" {
+  count = local.own_topic ? 1 : 0
+
+  arn = aws_sns_topic.alerts[0].arn
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "CloudWatchAlarmsOfThisAccountPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:alarm:*" }
+        }
+      },
+      {
+        Sid       = "AccountManagesTheTopic"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Subscribe"]
+        Resource  = aws_sns_topic.alerts[0].arn
+      },
+      {
+        Sid       = "DenyWithoutTls"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sns:*"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = local.own_topic ? toset(var.alarm_emails) : toset([])
+
+  topic_arn = aws_sns_topic.alerts[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# ReadThrottleEvents / WriteThrottleEvents carry the TableName dimension alone (ThrottledRequests also needs the
+# Operation); no requests = no data = not breaching.
+resource "aws_cloudwatch_metric_alarm" "lock_throttled" {
+  alarm_name          = "${local.table_name}-throttled"
+  alarm_description   = "Requests to the Terraform lock table ${local.table_name} were throttled: plans and applies may fail to take the state lock."
+  evaluation_periods  = 1
+  threshold           = var.lock_throttle_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_topics
+  ok_actions          = local.alarm_topics
+
+  metric_query {
+    id          = "reads"
+    return_data = false
+
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { TableName = aws_dynamodb_table.lock.name }
+    }
+  }
+
+  metric_query {
+    id          = "writes"
+    return_data = false
+
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "WriteThrottleEvents"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { TableName = aws_dynamodb_table.lock.name }
+    }
+  }
+
+  metric_query {
+    id          = "throttled"
+    label       = "Throttled lock-table requests"
+    return_data = true
+    expression  = "FILL(reads, 0) + FILL(writes, 0)"
+  }
+
+  tags = {
+    Name = "${local.table_name}-throttled"
+  }
+}

@@ -22,3 +22,23 @@ output "region" {
   description = "Region of the bucket and table (the backend's `region`)."
   value       = data.aws_region.current.name
 }
+
+output "lock_alarm_name" {
+  description = "Name of the CloudWatch alarm on the lock table's throttled requests."
+  value       = aws_cloudwatch_metric_alarm.lock_throttled.alarm_name
+}
+
+output "alerts_topic_arn" {
+  description = "ARN of the topic the lock-table alarm notifies: the module's own, or alarm_topic_arn when given."
+  value       = local.alarm_topics[0]
+}
+
+output "alerts_key_arn" {
+  description = "ARN of the KMS key that encrypts the module's own alert topic (null when alarm_topic_arn is given)."
+  value       = local.own_topic ? aws_kms_key.alerts[0].arn : null
+}
+
+output "alarm_email_subscriptions" {
+  description = "E-mail addresses subscribed to the module's own alert topic (each confirms before it receives anything)."
+  value       = sort([for s in aws_sns_topic_subscription.email : s.endpoint])
+}

@@ -38,3 +38,43 @@ variable "lock_table_deletion_protection" {
   default     = true
   nullable    = false
 }
+
+variable "alarm_topic_arn" {
+  description = "ARN of an existing SNS topic for the lock table's throttling alarm (its alarm and OK actions). null = the module creates the topic <project>-tfstate-<env>-alerts, encrypted with a KMS key of its own that CloudWatch may use."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be null or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): pass the topic's ARN, or leave it unset to create one."
+  }
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses subscribed to the module's own alert topic (each recipient confirms); at most 2, none by default. Only with alarm_topic_arn unset."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.alarm_emails) <= 2 && length(distinct(var.alarm_emails)) == length(var.alarm_emails) && alltrue([for e in var.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,63}$", e))])
+    error_message = "alarm_emails must be at most 2 distinct e-mail addresses: pass monitoring.alarm_emails from environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.alarm_topic_arn == null || length(var.alarm_emails) == 0
+    error_message = "alarm_emails subscribe to the module's own topic, which is not created when alarm_topic_arn is set: subscribe the addresses to that topic instead, or unset alarm_topic_arn."
+  }
+}
+
+variable "lock_throttle_threshold" {
+  description = "Throttled lock-table requests (reads plus writes) per 5 minutes at which the throttling alarm fires."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.lock_throttle_threshold >= 1 && var.lock_throttle_threshold <= 100000 && floor(var.lock_throttle_threshold) == var.lock_throttle_threshold
+    error_message = "lock_throttle_threshold must be a whole number from 1 to 100000: pass e.g. 1."
+  }
+}
