@@ -515,3 +515,18 @@ def test_topic_subscription_policy_and_composite_alarm(client: Callable[[str], A
     assert cw.describe_alarms(AlarmNames=[composite], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
     assert arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
     assert error_code(ssm.get_parameter, Name=param) == "ParameterNotFound"
+
+
+def test_put_composite_alarm_reads_back(client: Callable[[str], Any]) -> None:
+    """Fix 66: the API call the AWS provider makes for aws_cloudwatch_composite_alarm."""
+    cw, topic = client("cloudwatch"), client("sns").create_topic(Name=unique("fix-66"))["TopicArn"]
+    name = unique("fix-66-unhealthy")
+    cw.put_composite_alarm(AlarmName=name, AlarmRule='ALARM("a") OR ALARM("b")', ActionsEnabled=True,
+                           AlarmActions=[topic], OKActions=[topic], Tags=[{"Key": "Project", "Value": "fix"}])
+    alarm = cw.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert (alarm["AlarmRule"], alarm["ActionsEnabled"], alarm["AlarmActions"], alarm["OKActions"]) == (
+        'ALARM("a") OR ALARM("b")', True, [topic], [topic])
+    assert cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"] == [{"Key": "Project", "Value": "fix"}]
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []  # not a metric alarm
+    cw.delete_alarms(AlarmNames=[name])
+    assert cw.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []

@@ -464,3 +464,13 @@ def test_fix_65_kms_key_with_tags_fails_the_stack(plain: Client) -> None:
     except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
         failed = True
     still_needed(65, failed)
+
+
+def test_fix_66_put_composite_alarm_is_not_implemented(plain: Client) -> None:
+    cw = plain("cloudwatch")
+    failed = False
+    try:
+        cw.put_composite_alarm(AlarmName=unique("plain-composite"), AlarmRule='ALARM("some-alarm")')
+    except botocore.exceptions.ClientError:
+        failed = True  # moto answers 500: "The put_composite_alarm action has not been implemented"
+    still_needed(66, failed)

@@ -120,6 +120,9 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 65. `AWS::KMS::Key` takes its Tags as CloudFormation writes them (Key/Value; moto passed them to CreateKey, which
     wants TagKey/TagValue, and the stack failed with KeyError 'TagKey') and a KeyPolicy object (moto stored the
     object where GetKeyPolicy returns a JSON document).
+66. PutCompositeAlarm answers (moto's CloudWatch stores composite alarms, a rule instead of a metric, and lists
+    them under CompositeAlarms, but had no PutCompositeAlarm action: the AWS provider's
+    `aws_cloudwatch_composite_alarm` got a 500) through its PutMetricAlarm handler, which reads the AlarmRule.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1903,6 +1906,15 @@ def _fix_kms_key_cloudformation_shape() -> None:
     Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment]
 
 
+def _fix_put_composite_alarm() -> None:
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    _require(CloudWatchResponse, "put_metric_alarm")
+    if hasattr(CloudWatchResponse, "put_composite_alarm"):
+        raise NotNeeded("moto answers PutCompositeAlarm itself")
+    CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm  # type: ignore[attr-defined]
+
+
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1942,9 +1954,12 @@ FIXES: tuple[Fix, ...] = (
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
     Fix(60, "AWS::SNS::Subscription is created", _fix_sns_subscription_model),
-    Fix(61, "AWS::SNS::TopicPolicy is created", _fix_sns_topic_policy_model, ("FF-MON-002",)),
-    Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001",)),
+    Fix(61, "AWS::SNS::TopicPolicy is created", _fix_sns_topic_policy_model),
+    Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001", "FF-MON-003")),
     Fix(63, "AWS::SSM::Parameter takes its Tags as a map", _fix_ssm_parameter_tag_map),
     Fix(64, "AWS::SNS::Topic keeps its tags and updates in place", _fix_sns_topic_tags_and_update),
-    Fix(65, "AWS::KMS::Key takes CloudFormation's tags and a policy object", _fix_kms_key_cloudformation_shape),
+    Fix(65, "AWS::KMS::Key takes CloudFormation's tags and a policy object", _fix_kms_key_cloudformation_shape,
+        ("FF-MON-002",)),
+    Fix(66, "PutCompositeAlarm answers", _fix_put_composite_alarm,
+        ("FF-MON-003",)),
 )

@@ -69,6 +69,21 @@ class Names:
     def log_groups(self) -> tuple[str, ...]:
         return tuple(self.build(k) for k in ("access_log_group", "error_log_group", "system_log_group"))
 
+    @property
+    def alarm_prefix(self) -> str:
+        """What every CloudWatch alarm of the environment starts with."""
+        return f"{self.project}-{self.env}-"
+
+    @property
+    def alerts_topic(self) -> str:
+        """The SNS topic every alarm of the environment notifies."""
+        return self.build("alerts_topic")
+
+    @property
+    def unhealthy_alarm(self) -> str:
+        """The composite "environment unhealthy" alarm."""
+        return self.build("unhealthy_alarm")
+
     def role(self, which: str) -> str:
         """which: ec2, rds_monitoring, lambda."""
         return self.build(f"{which}_role")

@@ -24,13 +24,21 @@ def env_doc(project: str, name: str = "dev", **sections: dict[str, Any]) -> dict
         "name": name, "project": project, "region": "us-east-1", "tags": {"Owner": "tests"},
         "tier": "production" if name == "prod" else "development",
         "network": {"vpc_cidr": "10.10.0.0/16", "public_subnet_cidrs": ["10.10.0.0/24", "10.10.1.0/24"],
-                    "private_subnet_cidrs": ["10.10.10.0/24", "10.10.11.0/24"]},
+                    "private_subnet_cidrs": ["10.10.10.0/24", "10.10.11.0/24"], "flow_logs": False},
         "ec2": {"instance_type": "t3.micro", "instance_count": 1, "root_volume_size": 20, "admin_ssh_cidrs": []},
         "rds": {"instance_class": "db.t3.micro", "engine_version": "8.0", "allocated_storage": 20,
                 "max_allocated_storage": 100, "multi_az": name == "prod", "backup_retention_days": 7,
-                "deletion_protection": name == "prod", "monitoring_interval": 60},
+                "deletion_protection": name == "prod", "monitoring_interval": 60,
+                "read_replica": False, "slow_query_seconds": 2},
         "s3": {"log_expiration_days": 90, "noncurrent_version_expiration_days": 30},
         "logs": {"retention_days": 30},
+        "web": {"load_balancer": False, "min_size": 1, "desired_capacity": 1, "max_size": 2, "cpu_target": 60,
+                "min_healthy_percentage": 50, "health_check_path": "/health.html", "deregistration_delay": 30,
+                "stickiness": False, "certificate_arn": "", "domain_name": "", "hosted_zone_id": ""},
+        "edge": {"cloudfront": False, "waf": False, "waf_rate_limit": 2000, "dns_record": False},
+        "monitoring": {"alarm_emails": [], "web_cpu_percent": 80, "db_cpu_percent": 80, "db_free_storage_mib": 2048,
+                       "db_freeable_memory_mib": 64, "db_connections": 60, "alb_5xx_count": 10,
+                       "alb_response_time_seconds": 2},
     }
     for key, values in sections.items():
         doc[key] = {**doc[key], **values}
@@ -205,6 +213,37 @@ class Deployment:
             if days:
                 logs.put_retention_policy(logGroupName=name, retentionInDays=days)
 
+    def monitoring(self, *, key: str = "own", cloudwatch_may_use_key: bool = True, ok_actions: bool = True,
+                   composite: bool = True, composite_covers_all: bool = True) -> str:
+        """The topic, its key, two alarms and the composite, as the monitoring stack/module makes them.
+        key: "own" (a customer managed key), "aws" (alias/aws/sns) or "none" (unencrypted)."""
+        kms, sns, cw = (self.aws.client(s) for s in ("kms", "sns", "cloudwatch"))
+        root = f"arn:aws:iam::{self.names.account}:root"
+        statements: list[dict[str, Any]] = [
+            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"}]
+        if cloudwatch_may_use_key:
+            statements.append({"Sid": "CloudWatch", "Effect": "Allow",
+                               "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                               "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"})
+        attributes = {}
+        if key == "own":
+            attributes["KmsMasterKeyId"] = kms.create_key(Policy=policy(*statements))["KeyMetadata"]["Arn"]
+        elif key == "aws":
+            attributes["KmsMasterKeyId"] = "alias/aws/sns"
+        topic = str(sns.create_topic(Name=self.names.alerts_topic, Attributes=attributes)["TopicArn"])
+        names = [f"{self.names.alarm_prefix}rds-cpu-high", f"{self.names.alarm_prefix}rds-storage-low"]
+        for i, name in enumerate(names):
+            cw.put_metric_alarm(AlarmName=name, Namespace="AWS/RDS", MetricName="CPUUtilization",
+                                Statistic="Average", Period=300, EvaluationPeriods=2, Threshold=80,
+                                Dimensions=[{"Name": "DBInstanceIdentifier", "Value": self.names.db_instance}],
+                                ComparisonOperator="GreaterThanThreshold",
+                                AlarmActions=[topic], OKActions=[topic] if ok_actions or i == 0 else [])
+        if composite:
+            rule = " OR ".join(f'ALARM("{n}")' for n in (names if composite_covers_all else names[:1]))
+            cw.put_composite_alarm(AlarmName=self.names.unhealthy_alarm, AlarmRule=rule, ActionsEnabled=True,
+                                   AlarmActions=[topic], OKActions=[topic])
+        return topic
+
     def everything(self, *, state: bool = True) -> None:
         self.buckets()
         self.security_groups()
@@ -212,6 +251,7 @@ class Deployment:
         self.instance()
         self.roles()
         self.log_groups()
+        self.monitoring()
         if state:
             self.state()
 

@@ -17,13 +17,15 @@ CONTROL_IDS = [
     "FF-EC2-001", "FF-EC2-002",
     "FF-IAM-001", "FF-IAM-002",
     "FF-LOG-001",
+    "FF-MON-001", "FF-MON-002", "FF-MON-003",
     "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004", "FF-TF-005",
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
-MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "TF": "tfstate"}
+MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "MON": "monitoring",
+             "TF": "tfstate"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
 PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "IAM": {"iam"},
-                    "LOG": {"cloudwatch"}, "TF": {"s3", "dynamodb"}}
+                    "LOG": {"cloudwatch"}, "MON": {"cloudwatch", "sns"}, "TF": {"s3", "dynamodb"}}
 
 
 def test_the_registry_holds_exactly_the_controls_in_report_order() -> None:
@@ -43,7 +45,8 @@ def test_every_control_names_its_prowler_check_or_none() -> None:
             continue
         assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c.prowler), c.id
         assert c.prowler.split("_")[0] in PROWLER_SERVICES[c.id.split("-")[1]], c.id
-    assert {c.id for c in CONTROLS if c.prowler is None} == {"FF-RDS-002", "FF-SG-003", "FF-IAM-001"}
+    assert {c.id for c in CONTROLS if c.prowler is None} == {"FF-RDS-002", "FF-SG-003", "FF-IAM-001",
+                                                                        "FF-MON-003"}
 
 
 def test_every_control_is_described_and_mapped() -> None:
@@ -62,6 +65,7 @@ def test_every_control_is_described_and_mapped() -> None:
     "Versioning enabled for critical buckets", "CloudWatch logs export enabled", "Automated backups configured",
     "IMDSv2 required", "no SSH from the internet", "TLS-only bucket policy", "RDS is private", "TLS required",
     "deletion protection", "LockID table", "no * actions on * resources", "only from the web tier",
+    "every alarm has alarm and OK actions", "not alias/aws/sns", "composite environment-unhealthy alarm",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

@@ -179,6 +179,7 @@ resource "aws_cloudwatch_log_group" "this" {
 # what is shipped is a parameter update, not a new launch template. Amazon Linux 2023 keeps the system
 # journal only (no /var/log/messages); the user data installs rsyslog, which writes it again.
 resource "aws_ssm_parameter" "cloudwatch_agent" {
+  #checkov:skip=CKV2_AWS_34:The agent configuration is not secret (log file paths and group names); a SecureString would add a kms:Decrypt grant to the instance role for nothing.
   name        = "/${var.project_name}/${var.environment}/cloudwatch-agent"
   description = "CloudWatch agent configuration of the ${var.project_name} ${var.environment} web servers (logs only)."
   type        = "String"
