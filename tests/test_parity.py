@@ -111,8 +111,27 @@ def test_model_covers_what_the_issue_asks_for() -> None:
         "ec2.launch_templates.web.instance_profile", "ec2.instances.web-1.subnet",
         "logs.log_groups[/fuel-flow/dev/system].retention_days",
         "alarms.fuel-flow-dev-rds-storage-low.threshold", "network.vpc.cidr",
+        # monitoring: the topic, its key, policy and subscriptions, both actions, composite, dashboard, agent config
+        "sns.topics.alerts.kms_key", "sns.topics.alerts.policy", "sns.topics.alerts.subscriptions",
+        "kms.keys.alerts.policy", "kms.keys.alerts.rotation", "kms.aliases[alias/fuel-flow-dev-alerts].target",
+        "alarms.fuel-flow-dev-rds-memory-low.ok_actions", "alarms.fuel-flow-dev-unhealthy.rule",
+        "alarms.fuel-flow-dev-unhealthy.ok_actions", "dashboards[fuel-flow-dev].body",
+        "ssm.parameters[/fuel-flow/dev/cloudwatch-agent].value",
     ):
         assert expected in paths
+
+
+def test_monitoring_references_compare_by_what_they_name() -> None:
+    """Ref of a topic is its ARN, of an alarm its name: the actions, the topic's key and the composite rule
+    read the same whichever engine wrote them."""
+    values = parity.cloudformation_model(ROOT, "dev").values
+    assert values["alarms.fuel-flow-dev-rds-cpu-high.ok_actions"] == ["arn:topic:alerts"]
+    assert values["sns.topics.alerts.kms_key"] == "arn:kms-key:alerts"
+    assert values["kms.aliases[alias/fuel-flow-dev-alerts].target"] == "kms-key:alerts"
+    assert "ALARM fuel-flow-dev-ec2-cpu-high-1" in values["alarms.fuel-flow-dev-unhealthy.rule"]
+    assert '"arn:alarm:fuel-flow-dev-unhealthy"' in values["dashboards[fuel-flow-dev].body"]
+    assert normalise.alarm_rule('ALARM("a") OR ALARM(b)') == normalise.alarm_rule('ALARM("b") OR ALARM("a")')
+    assert normalise.alarm_rule('ALARM("a") AND ALARM("b")') == 'ALARM("a") AND ALARM("b")'  # kept as written
 
 
 @pytest.mark.terraform
@@ -197,6 +216,26 @@ def test_reports_terraform_changes_through_compare(tmp_path: Path) -> None:
     _mutate_terraform(project)
     before = parity.compare_models(parity.cloudformation_model(ROOT, "dev"), _plan_model(ROOT, "dev"))
     _assert_terraform_mutations_reported(before, parity.compare(project, "dev"))
+
+
+@pytest.mark.terraform
+@needs_terraform
+def test_reports_monitoring_changes_on_either_side(tmp_path: Path) -> None:
+    """CloudWatch may no longer use the key (Terraform); the composite alarm lost its OK actions (CloudFormation)."""
+    project = _copy_project(tmp_path)
+    _edit(project / "terraform" / "modules" / "monitoring" / "main.tf",
+          r'(Action\s*=\s*)\["kms:Decrypt", "kms:GenerateDataKey\*"\]', r'\1["kms:Decrypt"]')
+    _edit(project / "cloudformation" / "monitoring.yaml",
+          r"(\n  UnhealthyAlarm:\n.*?)\n      OKActions: \[!Ref AlertsTopic\]", r"\1")
+    before = parity.compare_models(parity.cloudformation_model(ROOT, "dev"), _plan_model(ROOT, "dev"))
+    new = {str(d) for d in parity.compare(project, "dev")} - {str(d) for d in before}  # lists: unhashable
+    assert new == {
+        "kms.keys.alerts.policy: cloudformation/monitoring.yaml has Allow kms:GenerateDataKey* on * for "
+        "Service=cloudwatch.amazonaws.com if StringEquals aws:SourceAccount=<account>, "
+        "terraform/modules/monitoring/main.tf does not",
+        "alarms.fuel-flow-dev-unhealthy.ok_actions: cloudformation/monitoring.yaml says [], "
+        "terraform/modules/monitoring/main.tf says [arn:topic:alerts]",
+    }
 
 
 def test_differences_read_as_one_line_naming_both_files() -> None:

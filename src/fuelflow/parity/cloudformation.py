@@ -294,9 +294,31 @@ def _cfn_logs(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str
             "threshold": p.get("Threshold"), "comparison": p.get("ComparisonOperator"),
             "treat_missing_data": p.get("TreatMissingData", "missing"),
             "dimensions": {d.get("Name"): d.get("Value") for d in norm.as_list(p.get("Dimensions"))},
-            "actions": sorted(map(str, norm.as_list(p.get("AlarmActions")))), "math": math,
+            "actions": sorted(map(str, norm.as_list(p.get("AlarmActions")))),
+            "ok_actions": sorted(map(str, norm.as_list(p.get("OKActions")))),
+            "actions_enabled": norm.as_bool(p.get("ActionsEnabled", True)),
+            "description": p.get("AlarmDescription"), "math": math,
         })
 
 
+_CFN_FIELDS = {
+    "kms-key": {"description": "Description", "rotation": "EnableKeyRotation", "deletion_window": "PendingWindowInDays",
+                "policy": "KeyPolicy"},
+    "kms-alias": {"name": "AliasName", "target": "TargetKeyId"},
+    "topic": {"display_name": "DisplayName", "kms_key": "KmsMasterKeyId"},
+    "topic-policy": {"topics": "Topics", "policy": "PolicyDocument"},
+    "subscription": {"topic": "TopicArn", "protocol": "Protocol", "endpoint": "Endpoint"},
+    "composite-alarm": {"name": "AlarmName", "description": "AlarmDescription", "rule": "AlarmRule",
+                        "actions_enabled": "ActionsEnabled", "actions": "AlarmActions", "ok_actions": "OKActions"},
+    "dashboard": {"name": "DashboardName", "body": "DashboardBody"},
+    "ssm-parameter": {"name": "Name", "type": "Type", "tier": "Tier", "description": "Description", "value": "Value"},
+}
+
+
+def _cfn_monitoring(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+                    ctx: norm.Context) -> None:
+    norm.put_monitoring(model, by, of, ctx, _CFN_FIELDS)
+
+
 _CFN_BUILDERS: list[norm.Builder] = [_cfn_network, _cfn_buckets, _cfn_security_groups, _cfn_iam, _cfn_ec2, _cfn_rds,
-                                _cfn_logs]
+                                _cfn_logs, _cfn_monitoring]

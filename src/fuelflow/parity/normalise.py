@@ -100,7 +100,22 @@ KINDS = {
     "AWS::RDS::DBParameterGroup": "db-parameter-group", "aws_db_parameter_group": "db-parameter-group",
     "AWS::Logs::LogGroup": "log-group", "aws_cloudwatch_log_group": "log-group",
     "AWS::CloudWatch::Alarm": "alarm", "aws_cloudwatch_metric_alarm": "alarm",
+    "AWS::CloudWatch::CompositeAlarm": "composite-alarm", "aws_cloudwatch_composite_alarm": "composite-alarm",
+    "AWS::CloudWatch::Dashboard": "dashboard", "aws_cloudwatch_dashboard": "dashboard",
+    "AWS::SNS::Topic": "topic", "aws_sns_topic": "topic",
+    "AWS::SNS::TopicPolicy": "topic-policy", "aws_sns_topic_policy": "topic-policy",
+    "AWS::SNS::Subscription": "subscription", "aws_sns_topic_subscription": "subscription",
+    "AWS::KMS::Key": "kms-key", "aws_kms_key": "kms-key",
+    "AWS::KMS::Alias": "kms-alias", "aws_kms_alias": "kms-alias",
+    "AWS::SSM::Parameter": "ssm-parameter", "aws_ssm_parameter": "ssm-parameter",
 }
+
+DIMENSION_ATTRS = {
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "LoadBalancerFullName", "aws_lb": "arn_suffix",
+    "aws_alb": "arn_suffix", "AWS::ElasticLoadBalancingV2::TargetGroup": "TargetGroupFullName",
+    "aws_lb_target_group": "arn_suffix", "aws_alb_target_group": "arn_suffix",
+}
+
 
 @dataclass
 class Context:
@@ -121,6 +136,12 @@ class Context:
         if suffix and text.endswith(suffix):
             text = text[: -len(suffix)]
         return text
+
+    def env_core(self, name: Any) -> str:
+        """`<project>-<env>-<core>` -> core (the monitoring resources' names)."""
+        text = str(name)
+        pre = f"{self.project}-{self.env.name}-"
+        return text[len(pre):] if text.startswith(pre) else text
 
     def bucket_core(self, name: Any) -> str:
         text = str(name)
@@ -196,10 +217,14 @@ def _name_of(r: Resource) -> Any:
                  "instance-profile": "InstanceProfileName", "launch-template": "LaunchTemplateName",
                  "db": "DBInstanceIdentifier", "log-group": "LogGroupName",
                  "alarm": "AlarmName", "db-subnet-group": "DBSubnetGroupName", "policy": "PolicyName",
-                 "db-parameter-group": "DBParameterGroupName"}
+                 "db-parameter-group": "DBParameterGroupName", "topic": "TopicName",
+                 "composite-alarm": "AlarmName", "dashboard": "DashboardName", "kms-alias": "AliasName",
+                 "ssm-parameter": "Name"}
     tf_names = {"bucket": "bucket", "sg": "name", "role": "name", "instance-profile": "name",
                 "launch-template": "name", "db": "identifier", "log-group": "name", "alarm": "alarm_name",
-                "db-subnet-group": "name", "policy": "name", "db-parameter-group": "name"}
+                "db-subnet-group": "name", "policy": "name", "db-parameter-group": "name", "topic": "name",
+                "composite-alarm": "alarm_name", "dashboard": "dashboard_name", "kms-alias": "name",
+                "ssm-parameter": "name"}
     table = cfn_names if r.engine == "cfn" else tf_names
     return r.props.get(table.get(r.kind, "")) if r.kind in table else None
 
@@ -253,11 +278,31 @@ def _register(resources: list[Resource], ctx: Context,
                 syms.literal(name, sym)
         elif kind == "log-group":
             sym = f"log-group:{name}"
+        elif kind in ("alarm", "composite-alarm") and name:
+            sym = f"alarm:{name}"
+            syms.literal(f"arn:{PARTITION}:cloudwatch:{ctx.env.region}:{ctx.account}:alarm:{name}", f"arn:{sym}")
+        elif kind == "topic" and name:
+            sym = f"topic:{ctx.env_core(name)}"
+            syms.literal(f"arn:{PARTITION}:sns:{ctx.env.region}:{ctx.account}:{name}", f"arn:{sym}")
+        elif kind == "kms-key":
+            tag = _tags(r.props, r.engine).get("Name")
+            sym = f"kms-key:{ctx.env_core(tag)}" if tag else None
         if sym is None:
             sym = f"{kind}:{r.key}"
         of[r.key] = sym
         syms.token(r.token(), sym)
         syms.token(r.token("Arn" if cfn else "arn"), f"arn:{sym}")
+        # What Ref (CloudFormation) / id (Terraform) of these types is: an ARN, or the resource's name.
+        if kind == "topic":
+            syms.token(r.token(), f"arn:{sym}")
+        elif kind in ("alarm", "composite-alarm", "ssm-parameter", "dashboard") and name:
+            syms.token(r.token(), str(name))
+        elif kind == "kms-key" and not cfn:
+            syms.token(r.token("key_id"), sym)
+        # The CloudWatch dimension of a load balancer / target group (app/<name>/<id>): CloudFormation's
+        # LoadBalancerFullName / TargetGroupFullName, Terraform's arn_suffix (terraform.py overrides it).
+        if r.type in DIMENSION_ATTRS:
+            syms.token(r.token(DIMENSION_ATTRS[r.type]), f"dimension:{sym}")
     # Route tables are named by the subnets associated with them (the one thing both engines share).
     assoc: dict[str, list[str]] = {}
     for r in resources:
@@ -459,6 +504,75 @@ def put_alarm(model: Model, name: str, source: str, a: dict[str, Any]) -> None:
         else:
             value = num(value)
         model.put(f"alarms.{name}.{key}", value, source)
+
+
+_RULE_TERM = re.compile(r'ALARM\(\s*"?([^")]+?)"?\s*\)')
+
+
+def alarm_rule(rule: Any) -> Any:
+    """A composite rule that only ORs ALARM() terms compares as the set of alarms it names (order is
+    immaterial); any other rule as written."""
+    text = str(rule or "")
+    terms = _RULE_TERM.findall(text)
+    if terms and _RULE_TERM.sub("X", text).replace(" ", "") == "OR".join(["X"] * len(terms)):
+        return frozenset(f"ALARM {t.rpartition(':alarm:')[2] or t}" for t in terms)
+    return text
+
+
+def canonical_json(value: Any) -> Any:
+    """A JSON document (already parsed by the symbol pass, or still text) as one canonical string."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def put_monitoring(model: Model, by: ByKind, of: dict[str, str], ctx: Context,
+                   field_names: dict[str, dict[str, str]]) -> None:
+    """The monitoring resources (topic, its key and alias, policy, subscriptions, composite alarm, dashboard,
+    SSM parameters) from either engine; `field_names[kind][neutral]` is the engine's property name."""
+    def get(r: Resource, field: str, default: Any = None) -> Any:
+        value = r.props.get(field_names[r.kind][field])
+        return default if value is None else value
+
+    for r in by.get("kms-key", []):
+        base = f"kms.keys.{symbol_key(of[r.key])}"
+        model.put(f"{base}.description", get(r, "description"), r.source)
+        model.put(f"{base}.rotation", as_bool(get(r, "rotation", False)), r.source)
+        model.put(f"{base}.deletion_window_days", num(get(r, "deletion_window", 30)), r.source)
+        model.put(f"{base}.policy", frozenset(statements(get(r, "policy"), True)), r.source)
+    for r in by.get("kms-alias", []):
+        model.put(f"kms.aliases[{get(r, 'name')}].target", get(r, "target"), r.source)
+    for r in by.get("topic", []):
+        base = f"sns.topics.{symbol_key(of[r.key])}"
+        model.put(f"{base}.display_name", get(r, "display_name"), r.source)
+        model.put(f"{base}.kms_key", get(r, "kms_key"), r.source)
+        model.put(f"{base}.policy", frozenset(), r.source)
+        model.put(f"{base}.subscriptions", frozenset(), r.source)
+    for r in by.get("topic-policy", []):
+        for topic in as_list(get(r, "topics")):
+            for st in statements(get(r, "policy"), True):
+                model.add(f"sns.topics.{symbol_key(str(topic).removeprefix('arn:'))}.policy", st, r.source)
+    for r in by.get("subscription", []):
+        topic = symbol_key(str(get(r, "topic")).removeprefix("arn:"))
+        model.add(f"sns.topics.{topic}.subscriptions", f"{get(r, 'protocol')} {get(r, 'endpoint')}", r.source)
+    for r in by.get("composite-alarm", []):
+        base = f"alarms.{get(r, 'name')}"
+        model.put(f"{base}.description", get(r, "description"), r.source)
+        model.put(f"{base}.rule", alarm_rule(get(r, "rule")), r.source)
+        model.put(f"{base}.actions_enabled", as_bool(get(r, "actions_enabled", True)), r.source)
+        model.put(f"{base}.actions", sorted(map(str, as_list(get(r, "actions")))), r.source)
+        model.put(f"{base}.ok_actions", sorted(map(str, as_list(get(r, "ok_actions")))), r.source)
+    for r in by.get("dashboard", []):
+        model.put(f"dashboards[{get(r, 'name')}].body", canonical_json(get(r, "body")), r.source)
+    for r in by.get("ssm-parameter", []):
+        base = f"ssm.parameters[{get(r, 'name')}]"
+        model.put(f"{base}.type", get(r, "type"), r.source)
+        model.put(f"{base}.tier", get(r, "tier", "Standard"), r.source)
+        model.put(f"{base}.description", get(r, "description"), r.source)
+        model.put(f"{base}.value", canonical_json(get(r, "value")), r.source)
 
 
 def symbol_key(symbol: Any) -> str:

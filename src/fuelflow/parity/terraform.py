@@ -287,7 +287,12 @@ def _terraform_resources(project_dir: Path, env: Environment,
                 arn_prefix = f"arn:{PARTITION}:fuelflow:{env.region}:{norm.ACCOUNT_ID}:"
                 arn = placeholder(arn_prefix, opaque(addr, "arn", "tf"))
                 ident = placeholder(_ID_PREFIX.get(rtype, "fftok-"), opaque(addr, engine="tf"))
-                out.append(("override_resource", addr, {"id": ident, "arn": arn}))
+                values = {"id": ident, "arn": arn}
+                if rtype == "aws_kms_key":
+                    values["key_id"] = ident  # what aliases name a key by
+                if norm.DIMENSION_ATTRS.get(rtype) == "arn_suffix":  # the alarms' LoadBalancer/TargetGroup
+                    values["arn_suffix"] = placeholder("fftok-", opaque(addr, "arn_suffix", "tf"))
+                out.append(("override_resource", addr, values))
             return out
 
         # First the plain plan (which resource instances exist), then the symbolic one (their ids and
@@ -641,8 +646,31 @@ def _tf_logs(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str,
             "threshold": p.get("threshold"), "comparison": p.get("comparison_operator"),
             "treat_missing_data": p.get("treat_missing_data") or "missing",
             "dimensions": p.get("dimensions") or {},
-            "actions": sorted(map(str, norm.as_list(p.get("alarm_actions")))), "math": math,
+            "actions": sorted(map(str, norm.as_list(p.get("alarm_actions")))),
+            "ok_actions": sorted(map(str, norm.as_list(p.get("ok_actions")))),
+            "actions_enabled": True if p.get("actions_enabled") is None else p.get("actions_enabled"),
+            "description": p.get("alarm_description"), "math": math,
         })
 
 
-_TF_BUILDERS: list[norm.Builder] = [_tf_network, _tf_buckets, _tf_security_groups, _tf_iam, _tf_ec2, _tf_rds, _tf_logs]
+_TF_FIELDS = {
+    "kms-key": {"description": "description", "rotation": "enable_key_rotation",
+                "deletion_window": "deletion_window_in_days", "policy": "policy"},
+    "kms-alias": {"name": "name", "target": "target_key_id"},
+    "topic": {"display_name": "display_name", "kms_key": "kms_master_key_id"},
+    "topic-policy": {"topics": "arn", "policy": "policy"},
+    "subscription": {"topic": "topic_arn", "protocol": "protocol", "endpoint": "endpoint"},
+    "composite-alarm": {"name": "alarm_name", "description": "alarm_description", "rule": "alarm_rule",
+                        "actions_enabled": "actions_enabled", "actions": "alarm_actions", "ok_actions": "ok_actions"},
+    "dashboard": {"name": "dashboard_name", "body": "dashboard_body"},
+    "ssm-parameter": {"name": "name", "type": "type", "tier": "tier", "description": "description", "value": "value"},
+}
+
+
+def _tf_monitoring(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, str],
+                   ctx: norm.Context) -> None:
+    norm.put_monitoring(model, by, of, ctx, _TF_FIELDS)
+
+
+_TF_BUILDERS: list[norm.Builder] = [_tf_network, _tf_buckets, _tf_security_groups, _tf_iam, _tf_ec2, _tf_rds, _tf_logs,
+                                   _tf_monitoring]
