@@ -167,6 +167,29 @@ def test_bootstrap_creates_the_state_backend(lab: Lab, bootstrapped: dict[str, A
     config = Path(bootstrapped["backend_config"]).read_text()
     assert f'"{b.lock_table}"' in config and "use_lockfile" in config
     assert lab.work_dir in Path(bootstrapped["backend_config"]).parents  # local: never in the source tree
+    # The lock table's throttling alarm notifies the backend's own topic, encrypted with a key CloudWatch may use.
+    topic_name = f"{lab.env.project}-tfstate-{lab.env.name}-alerts"
+    topic = f"arn:aws:sns:{lab.aws.region}:{lab.aws.account_id()}:{topic_name}"
+    (alarm,) = lab.client("cloudwatch").describe_alarms(AlarmNames=[f"{b.lock_table}-throttled"])["MetricAlarms"]
+    assert (alarm["AlarmActions"], alarm["OKActions"], alarm["ActionsEnabled"]) == ([topic], [topic], True)
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        1.0, "GreaterThanOrEqualToThreshold", "notBreaching")
+    watched = {q["MetricStat"]["Metric"]["MetricName"]: q["MetricStat"]["Metric"]["Dimensions"]
+               for q in alarm["Metrics"] if "MetricStat" in q}
+    assert watched == {m: [{"Name": "TableName", "Value": b.lock_table}]
+                       for m in ("ReadThrottleEvents", "WriteThrottleEvents")}
+    key = lab.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
+    meta = lab.client("kms").describe_key(KeyId=key)["KeyMetadata"]
+    assert meta["KeyManager"] == "CUSTOMER" and meta["KeyState"] == "Enabled"
+    assert lab.client("kms").get_key_rotation_status(KeyId=meta["KeyId"])["KeyRotationEnabled"] is True
+    key_policy = json.loads(lab.client("kms").get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"])
+    assert any(st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} and st["Effect"] == "Allow"
+               for st in key_policy["Statement"])
+    topic_policy = json.loads(lab.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert {st["Sid"] for st in topic_policy["Statement"]} == {
+        "CloudWatchAlarmsOfThisAccountPublish", "AccountManagesTheTopic", "DenyWithoutTls"}
+    aliases = lab.client("kms").list_aliases(KeyId=meta["KeyId"])["Aliases"]
+    assert [a["AliasName"] for a in aliases] == [f"alias/{topic_name}"]
 
 
 def test_bootstrap_twice_changes_nothing(lab: Lab, bootstrapped: dict[str, Any]) -> None:
