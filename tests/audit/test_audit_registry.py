@@ -70,3 +70,11 @@ def test_every_control_is_described_and_mapped() -> None:
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""
     assert any(item.lower() in c.proves.lower() for c in CONTROLS), item
+
+
+def test_every_control_an_emulator_fix_names_exists() -> None:
+    """A fix's `controls` turn those controls "not checked" when it fails: a wrong id would silently do nothing."""
+    from fuelflow import moto_fixes
+
+    named = {c for fix in moto_fixes.FIXES for c in fix.controls}
+    assert named <= {c.id for c in CONTROLS}, sorted(named - {c.id for c in CONTROLS})
