@@ -13,6 +13,8 @@ module "network" {
   vpc_cidr             = var.network.vpc_cidr
   public_subnet_cidrs  = var.network.public_subnet_cidrs
   private_subnet_cidrs = var.network.private_subnet_cidrs
+  flow_logs            = var.network.flow_logs
+  log_retention_days   = var.log_retention_days
 }
 
 module "s3" {
@@ -66,4 +68,6 @@ module "rds" {
   monitoring_interval   = var.rds.monitoring_interval
   monitoring_role_arn   = module.iam.rds_monitoring_role_arn
   log_retention_days    = var.log_retention_days
+  read_replica          = var.rds.read_replica
+  slow_query_seconds    = var.rds.slow_query_seconds
 }

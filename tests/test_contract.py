@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "cloudformation").glob("*.yaml"))
 TEMPLATE_LOCAL = {"LatestAmiId"}  # a template's own input, not an environment setting
 NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName", "LogGroupName",
-                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier")
+                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier", "Name")
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:
