@@ -404,3 +404,13 @@ def test_fix_33_a_parameter_group_in_use_is_deleted(plain: Client) -> None:
                            AllocatedStorage=20, MasterUsername="admin", MasterUserPassword="password123",
                            DBParameterGroupName=group)
     still_needed(33, error_code(rds.delete_db_parameter_group, DBParameterGroupName=group) is None)
+
+
+def test_fix_70_db_instance_drops_performance_insights(plain: Client) -> None:
+    rds = plain("rds")
+    db = unique("plain-db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.m6i.large", AllocatedStorage=20,
+                           MasterUsername="admin", MasterUserPassword="password123", EnablePerformanceInsights=True,
+                           PerformanceInsightsRetentionPeriod=7)
+    found = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
+    still_needed(70, found.get("PerformanceInsightsEnabled") is not True)

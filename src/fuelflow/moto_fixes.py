@@ -105,12 +105,15 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 41. A new DB instance gets AWS's default certificate authority, rds-ca-rsa2048-g1 (moto: the retired
     "rds-ca-default"). The AWS provider compares the CreateDBInstance answer with `ca_cert_identifier` and, on a
     difference, sends a ModifyDBInstance and waits for the instance again: 80 s more of every Terraform DB create.
+70. RDS keeps Performance Insights (EnablePerformanceInsights and its retention period) on create, read-replica
+    create, modify and the CloudFormation resource, and DescribeDBInstances reports it; moto dropped both, so a
+    class that offers Performance Insights always read back "off" (`fuelflow.moto_fixes_edge`).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24 look before patching) or failed (its patch target moved: the fix patches
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 70 look before patching) or failed (its patch target moved: the fix patches
 nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
 moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
 moto server: when one of those tests fails, moto does it itself and the fix can go.
@@ -1588,6 +1591,7 @@ def _fix_snapshot_deletion_policy() -> None:
 
 
 
+from fuelflow import moto_fixes_edge  # noqa: E402 - fixes 70-79 (database, network, edge options)
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1626,4 +1630,5 @@ FIXES: tuple[Fix, ...] = (
     Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
+    Fix(70, "DB instances keep and report Performance Insights", moto_fixes_edge.fix_performance_insights),
 )

@@ -69,6 +69,22 @@ class Names:
     def log_groups(self) -> tuple[str, ...]:
         return tuple(self.build(k) for k in ("access_log_group", "error_log_group", "system_log_group"))
 
+    @property
+    def db_replica(self) -> str:
+        return self.build("db_replica")
+
+    @property
+    def flow_log_group(self) -> str:
+        return self.build("flow_log_group")
+
+    @property
+    def flow_logs_role(self) -> str:
+        return self.build("flow_logs_role")
+
+    @property
+    def web_acl(self) -> str:
+        return self.build("web_acl")
+
     def role(self, which: str) -> str:
         """which: ec2, rds_monitoring, lambda."""
         return self.build(f"{which}_role")
