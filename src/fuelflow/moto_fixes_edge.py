@@ -58,3 +58,48 @@ def fix_performance_insights() -> None:
         return db
 
     DBInstance.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+
+
+def fix_conditional_exports() -> None:
+    """71: an output whose Condition is false exports nothing, as in CloudFormation; moto evaluated every
+    exported output, so a conditioned-out resource behind `Fn::GetAtt` failed the whole stack ("references
+    undefined resource") and one behind `Ref` published a bogus export."""
+    from moto.cloudformation.parsing import Export, OutputMap, clean_json
+
+    from fuelflow.moto_fixes import _require
+
+    _require(OutputMap, "exports", "outputs")
+
+    def exports(self: Any) -> list[Any]:
+        found = []
+        conditions = self._resource_map.lazy_condition_map
+        for value in (self._output_json_map or {}).values():
+            if not value.get("Export"):
+                continue
+            if "Condition" in value and not conditions.get(value["Condition"]):
+                continue
+            name = clean_json(value["Export"].get("Name"), self._resource_map)
+            found.append(Export(self._stack_id, name, clean_json(value.get("Value"), self._resource_map)))
+        return found
+
+    OutputMap.exports = property(exports)  # type: ignore[method-assign,assignment]
+
+
+def fix_flow_log_delete() -> None:
+    """72: an `AWS::EC2::FlowLog` is deleted with its stack, or when an update removes it (flow logs switched
+    off); moto had no delete for it, so the flow log outlived its stack and kept pointing at a deleted group."""
+    from moto.ec2.models import EC2Backend, ec2_backends
+    from moto.ec2.models.flow_logs import FlowLogs
+
+    from fuelflow.moto_fixes import NotNeeded, _require
+
+    _require(EC2Backend, "delete_flow_logs")
+    if "delete" in FlowLogs.__dict__:
+        raise NotNeeded("moto deletes flow logs itself")
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2_backends[account_id][region_name]
+        if self.id in backend.flow_logs:
+            backend.delete_flow_logs([self.id])
+
+    FlowLogs.delete = delete  # type: ignore[attr-defined]
