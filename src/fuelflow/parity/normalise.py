@@ -100,6 +100,7 @@ KINDS = {
     "AWS::RDS::DBParameterGroup": "db-parameter-group", "aws_db_parameter_group": "db-parameter-group",
     "AWS::Logs::LogGroup": "log-group", "aws_cloudwatch_log_group": "log-group",
     "AWS::CloudWatch::Alarm": "alarm", "aws_cloudwatch_metric_alarm": "alarm",
+    "AWS::EC2::FlowLog": "flow-log", "aws_flow_log": "flow-log",
 }
 
 @dataclass
@@ -257,7 +258,9 @@ def _register(resources: list[Resource], ctx: Context,
             sym = f"{kind}:{r.key}"
         of[r.key] = sym
         syms.token(r.token(), sym)
-        syms.token(r.token("Arn" if cfn else "arn"), f"arn:{sym}")
+        # CloudFormation's Fn::GetAtt LogGroup.Arn ends with ":*" (every stream); Terraform's arn does not.
+        arn_suffix = ":*" if cfn and kind == "log-group" else ""
+        syms.token(r.token("Arn" if cfn else "arn"), f"arn:{sym}{arn_suffix}")
     # Route tables are named by the subnets associated with them (the one thing both engines share).
     assoc: dict[str, list[str]] = {}
     for r in resources:
@@ -496,3 +499,19 @@ def put_db(model: Model, base: str, settings: dict[str, Any], source: str) -> No
         if value is None and key in DB_DEFAULTS:
             value = DB_DEFAULTS[key]
         model.put(f"{base}.{key}", value, source)
+
+
+def log_group_ref(value: Any) -> Any:
+    """A flow log's destination, written as the log group's symbol whether given by name or by ARN."""
+    if value is None:
+        return None
+    text = str(value).removesuffix(":*")
+    if text.startswith("arn:log-group:"):
+        return text[len("arn:"):]
+    return text if text.startswith("log-group:") else f"log-group:{text}"
+
+
+def put_flow_log(model: Model, source: str, resource: Any, settings: dict[str, Any]) -> None:
+    """network.flow_logs[<vpc>].<setting>."""
+    for key, value in settings.items():
+        model.put(f"network.flow_logs[{resource}].{key}", num(value), source)

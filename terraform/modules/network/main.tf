@@ -134,59 +134,43 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 
 # Trust only flow logs of this account and region (aws:SourceAccount / aws:SourceArn: the confused-deputy
 # guard); permissions only on the streams of that one group.
-data "aws_iam_policy_document" "flow_logs_trust" {
-  statement {
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
-    }
-  }
-}
-
 resource "aws_iam_role" "flow_logs" {
   count = var.flow_logs ? 1 : 0
 
-  name               = "${var.project_name}-flow-logs-role-${var.environment}"
-  description        = "VPC flow logs of ${var.project_name} ${var.environment} write to their log group"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_trust.json
+  name        = "${var.project_name}-flow-logs-role-${var.environment}"
+  description = "VPC flow logs of ${var.project_name} ${var.environment} write to their log group"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*" }
+      }
+    }]
+  })
 
   tags = {
     Name = "${var.project_name}-flow-logs-role-${var.environment}"
   }
 }
 
-data "aws_iam_policy_document" "flow_logs_write" {
-  count = var.flow_logs ? 1 : 0
-
-  statement {
-    sid       = "WriteTheFlowLogGroup"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
-  }
-}
-
 resource "aws_iam_role_policy" "flow_logs" {
   count = var.flow_logs ? 1 : 0
 
-  name   = "write-flow-logs"
-  role   = aws_iam_role.flow_logs[0].id
-  policy = data.aws_iam_policy_document.flow_logs_write[0].json
+  name = "write-flow-logs"
+  role = aws_iam_role.flow_logs[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "WriteTheFlowLogGroup"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
+    }]
+  })
 }
 
 resource "aws_flow_log" "this" {
