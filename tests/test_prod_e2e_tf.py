@@ -60,7 +60,8 @@ def test_prod_plan_after_apply_is_empty(prod: tuple[AwsContext, Environment, dic
                                   emulator.endpoint_url, "-o", "json")
     assert code == 0, err[-3000:]
     plan = json.loads(out)
-    assert plan["changes"] == [], out[-3000:]
+    assert plan["changes"] is False, out[-3000:]
+    assert [plan[k] for k in ("create", "update", "replace", "delete")] == [[], [], [], []]
 
 
 def test_prod_destroy_on_purpose(prod: tuple[AwsContext, Environment, dict[str, Any]], emulator: Emulator) -> None:
