@@ -293,7 +293,7 @@ class Engine:
         """A stack that creates nothing in this environment: skipped, or deleted when deployed before.
 
         CloudFormation has no empty stack: it refuses a template without resources, and one whose every
-        resource is conditioned out leaves nothing worth a stack (DECISIONS 32). So the tool does not send it.
+        resource is conditioned out leaves nothing worth a stack (DECISIONS 14.5). So the tool does not send it.
         """
         if state is None:
             return StackChanges(sp.name, "skip", note=f"nothing to deploy: {sp.nothing}")

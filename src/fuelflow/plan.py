@@ -29,7 +29,7 @@ class StackPlan:
     tags: dict[str, str]
     depends_on: tuple[str, ...]
     # Why this environment gets no such stack ("" = it does): every resource is conditioned out, which
-    # CloudFormation cannot hold as a stack (DECISIONS 32). Deploy skips it, or deletes it if it exists.
+    # CloudFormation cannot hold as a stack (DECISIONS 14.5). Deploy skips it, or deletes it if it exists.
     nothing: str = ""
 
     def to_dict(self) -> dict[str, Any]:

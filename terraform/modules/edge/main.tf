@@ -1,6 +1,6 @@
 # Edge options, each off by default (mirrors cloudformation/edge.yaml):
 # - waf: a REGIONAL WAFv2 web ACL on the load balancer (AWS managed common + known-bad-inputs rule sets, a
-#   per-IP rate limit), in the environment's own region, with or without CloudFront (DECISIONS 33);
+#   per-IP rate limit), in the environment's own region, with or without CloudFront (DECISIONS 14.4);
 # - cloudfront: a distribution in front of the load balancer, origin over HTTPS (TLS 1.2) with a secret
 #   X-Origin-Verify header; two listener rules on the load balancer's HTTPS listener forward requests
 #   carrying it and answer 403 to everything else, so the origin cannot be reached around CloudFront;
@@ -213,7 +213,7 @@ resource "aws_lb_listener_rule" "origin_bypass" {
 }
 
 resource "aws_cloudfront_distribution" "this" {
-  #checkov:skip=CKV_AWS_68:The WAF web ACL (waf) is REGIONAL and attached to the load balancer behind this distribution, so every request CloudFront forwards passes it (DECISIONS 33).
+  #checkov:skip=CKV_AWS_68:The WAF web ACL (waf) is REGIONAL and attached to the load balancer behind this distribution, so every request CloudFront forwards passes it (DECISIONS 14.4).
   #checkov:skip=CKV_AWS_174:TLSv1.2_2021 is set whenever the distribution has its own certificate; with CloudFront's default certificate CloudFront fixes the minimum protocol itself.
   #checkov:skip=CKV_AWS_310:One origin, the load balancer (itself in two Availability Zones); an origin group needs a second origin this architecture does not have.
   #checkov:skip=CKV_AWS_305:The origin serves the site's pages at "/"; the default root object is the load balancer's answer to "/".

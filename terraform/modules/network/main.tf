@@ -118,7 +118,7 @@ resource "aws_vpc_endpoint" "s3" {
 }
 
 # --- flow logs (flow_logs) ----------------------------------------------------------------------------
-# CloudWatch Logs rather than the logs bucket (DECISIONS 30): retention from logs.retention_days like every
+# CloudWatch Logs rather than the logs bucket (DECISIONS 14.3): retention from logs.retention_days like every
 # other log group, queryable at once, read back by the audit.
 resource "aws_cloudwatch_log_group" "flow_logs" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest with AWS-owned keys; a customer-managed KMS key is not part of the design (cost, key management), in either engine.
