@@ -187,3 +187,68 @@ run "rejects_waf_without_a_load_balancer" {
 
   expect_failures = [var.load_balancer_arn]
 }
+
+run "rejects_an_upper_case_domain" {
+  command = plan
+
+  variables {
+    domain_name = "WWW.Example.com"
+  }
+
+  expect_failures = [var.domain_name]
+}
+
+run "rejects_a_malformed_zone_id" {
+  command = plan
+
+  variables {
+    hosted_zone_id = "zone-1"
+  }
+
+  expect_failures = [var.hosted_zone_id]
+}
+
+run "rejects_a_certificate_that_is_no_acm_arn" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:iam::123456789012:server-certificate/site"
+  }
+
+  expect_failures = [var.certificate_arn]
+}
+
+run "rejects_cloudfront_without_an_https_listener" {
+  command = plan
+
+  variables {
+    cloudfront         = true
+    https_listener_arn = null
+  }
+
+  expect_failures = [var.https_listener_arn]
+}
+
+run "rejects_cloudfront_without_a_target_group" {
+  command = plan
+
+  variables {
+    cloudfront       = true
+    target_group_arn = null
+  }
+
+  expect_failures = [var.target_group_arn]
+}
+
+run "rejects_dns_record_without_a_load_balancer" {
+  command = plan
+
+  variables {
+    dns_record             = true
+    domain_name            = "www.example.com"
+    hosted_zone_id         = "Z0123456789ABCDEFGHIJ"
+    load_balancer_dns_name = null
+  }
+
+  expect_failures = [var.load_balancer_dns_name]
+}

@@ -183,3 +183,13 @@ run "flow_logs_on_record_all_traffic_into_their_group" {
     error_message = "flow_logs must create the role and its write policy."
   }
 }
+
+run "rejects_unsupported_log_retention" {
+  command = plan
+
+  variables {
+    log_retention_days = 2
+  }
+
+  expect_failures = [var.log_retention_days]
+}
