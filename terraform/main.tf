@@ -13,6 +13,8 @@ module "network" {
   vpc_cidr             = var.network.vpc_cidr
   public_subnet_cidrs  = var.network.public_subnet_cidrs
   private_subnet_cidrs = var.network.private_subnet_cidrs
+  flow_logs            = var.network.flow_logs
+  log_retention_days   = var.log_retention_days
 }
 
 module "s3" {
@@ -66,6 +68,32 @@ module "rds" {
   monitoring_interval   = var.rds.monitoring_interval
   monitoring_role_arn   = module.iam.rds_monitoring_role_arn
   log_retention_days    = var.log_retention_days
+  read_replica          = var.rds.read_replica
+  slow_query_seconds    = var.rds.slow_query_seconds
+}
+
+# Edge options (edge.waf, edge.cloudfront, edge.dns_record), all off by default: with every switch off the
+# module creates nothing. It sits in front of the web tier's load balancer. try(): the ec2 module's load
+# balancer outputs exist only once the web tier is merged (https_listener_arn and target_group_arn are asked
+# of it); a switch turned on without them is refused by the edge module's own validations.
+module "edge" {
+  source = "./modules/edge"
+
+  project_name           = var.project_name
+  environment            = var.environment
+  waf                    = var.edge.waf
+  waf_rate_limit         = var.edge.waf_rate_limit
+  cloudfront             = var.edge.cloudfront
+  dns_record             = var.edge.dns_record
+  domain_name            = var.web.domain_name
+  hosted_zone_id         = var.web.hosted_zone_id
+  certificate_arn        = var.web.certificate_arn
+  load_balancer_arn      = try(module.ec2.load_balancer_arn, null)
+  load_balancer_dns_name = try(module.ec2.load_balancer_dns_name, null)
+  load_balancer_zone_id  = try(module.ec2.load_balancer_zone_id, null)
+  https_listener_arn     = try(module.ec2.https_listener_arn, null)
+  target_group_arn       = try(module.ec2.target_group_arn, null)
+  logs_bucket_name       = module.s3.logs_bucket_name
 }
 
 module "monitoring" {

@@ -134,3 +134,23 @@ output "db_sg_id" {
   description = "ID of the database security group (DBSecurityGroupId)."
   value       = module.rds.db_security_group_id
 }
+
+output "db_replica_endpoint" {
+  description = "DNS name of the read replica (null unless rds.read_replica)."
+  value       = module.rds.db_replica_endpoint_address
+}
+
+output "flow_log_group_name" {
+  description = "CloudWatch log group of the VPC flow logs (null unless network.flow_logs)."
+  value       = module.network.flow_log_group_name
+}
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL on the load balancer (null unless edge.waf)."
+  value       = module.edge.web_acl_arn
+}
+
+output "cloudfront_domain_name" {
+  description = "DNS name of the CloudFront distribution (null unless edge.cloudfront)."
+  value       = module.edge.distribution_domain_name
+}

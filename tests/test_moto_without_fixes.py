@@ -474,3 +474,43 @@ def test_fix_66_put_composite_alarm_is_not_implemented(plain: Client) -> None:
     except botocore.exceptions.ClientError:
         failed = True  # moto answers 500: "The put_composite_alarm action has not been implemented"
     still_needed(66, failed)
+
+
+def test_fix_70_db_instance_drops_performance_insights(plain: Client) -> None:
+    rds = plain("rds")
+    db = unique("plain-db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.m6i.large", AllocatedStorage=20,
+                           MasterUsername="admin", MasterUserPassword="password123", EnablePerformanceInsights=True,
+                           PerformanceInsightsRetentionPeriod=7)
+    found = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
+    still_needed(70, found.get("PerformanceInsightsEnabled") is not True)
+
+
+def test_fix_71_conditioned_out_export_fails_the_stack(plain: Client) -> None:
+    name = unique("plain")
+    body = {"Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"},
+                          "Maybe": {"Type": "AWS::SNS::Topic", "Condition": "Never"}},
+            "Outputs": {"MaybeName": {"Condition": "Never", "Value": {"Fn::GetAtt": ["Maybe", "TopicName"]},
+                                      "Export": {"Name": f"{name}-MaybeName"}}}}
+    cfn = plain("cloudformation")
+    failed = False
+    try:
+        cfn.create_stack(StackName=name, TemplateBody=json.dumps(body))
+        status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        exports = [e["Name"] for e in cfn.list_exports()["Exports"]]
+        failed = status != "CREATE_COMPLETE" or f"{name}-MaybeName" in exports
+    except botocore.exceptions.ClientError:
+        failed = True
+    still_needed(71, failed)
+
+
+def test_fix_72_flow_log_outlives_its_stack(plain: Client) -> None:
+    ec2, cfn = plain("ec2"), plain("cloudformation")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    name, _ = stack(plain, {"Log": {"Type": "AWS::EC2::FlowLog", "Properties": {
+        "ResourceType": "VPC", "ResourceId": vpc, "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+        "LogGroupName": unique("plain-flow"), "DeliverLogsPermissionArn": "arn:aws:iam::123456789012:role/x"}}})
+    cfn.delete_stack(StackName=name)
+    left = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
+    still_needed(72, left != [])

@@ -284,3 +284,21 @@ def test_missing_terraform_is_an_input_error(monkeypatch: pytest.MonkeyPatch, tm
     assert parity.terraform_available() is not None
     with pytest.raises(InputError, match="not an executable"):
         parity.compare(ROOT, "dev")
+
+
+@pytest.mark.terraform
+@needs_terraform
+def test_switched_on_options_describe_the_same_architecture(tmp_path: Path) -> None:
+    """Flow logs and the read replica (off in dev) compared with their switches on: the same resources."""
+    import yaml
+
+    project = _copy_project(tmp_path)
+    doc = yaml.safe_load((project / "environments" / "dev.yaml").read_text())
+    doc["network"]["flow_logs"], doc["rds"]["read_replica"], doc["rds"]["slow_query_seconds"] = True, True, 9
+    (project / "environments" / "dev.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    cfn = parity.cloudformation_model(project, "dev")
+    assert cfn.values["network.flow_logs[vpc].traffic"] == "ALL"
+    assert cfn.values["rds.db-replica.replica_of"] == "db"
+    assert cfn.values["rds.db.parameters.long_query_time"] == "9"
+    diffs = parity.compare_models(cfn, parity.terraform_model(project, "dev"))
+    assert not diffs, "\n".join(map(str, diffs))

@@ -87,7 +87,7 @@ class StackChanges:
     """What deploying one stack would do."""
 
     stack: str
-    kind: str  # create | update | none
+    kind: str  # create | update | none | skip (creates nothing here) | delete (deployed, now creates nothing)
     changes: list[ResourceChange] = field(default_factory=list)
     change_set: str | None = None  # ARN of a prepared change set
     note: str = ""
@@ -217,10 +217,13 @@ class Engine:
         for sp in plan.ordered():
             d = self.describe(sp.name)
             if d is None:
-                out.append(StackResult(sp.name, "absent", "NOT_DEPLOYED"))
+                out.append(StackResult(sp.name, "absent", "NOT_DEPLOYED",
+                                       reason=f"nothing to deploy: {sp.nothing}" if sp.nothing else ""))
             else:
-                out.append(StackResult(sp.name, "present", d["StackStatus"], self.outputs_of(d),
-                                       reason=d.get("StackStatusReason", "") or ""))
+                reason = d.get("StackStatusReason", "") or ""
+                if sp.nothing:
+                    reason = f"creates nothing now ({sp.nothing}): the next deploy deletes it"
+                out.append(StackResult(sp.name, "present", d["StackStatus"], self.outputs_of(d), reason=reason))
         return out
 
     # ----------------------------------------------------------------------------------- checks
@@ -251,6 +254,8 @@ class Engine:
                     f"{sp.name} is in {status}: {d.get('StackStatusReason', '')}".rstrip(": "),
                     "repair it first (e.g. `aws cloudformation continue-update-rollback` or delete the stack)")
         for name in plan.selected:
+            if plan.stacks[name].nothing:
+                continue  # skipped or deleted: it needs nothing deployed
             for dep in plan.stacks[name].depends_on:
                 if dep not in plan.selected and self.describe(dep) is None:
                     raise InputError(f"{name} imports from {dep}, which is not deployed",
@@ -265,6 +270,8 @@ class Engine:
         return [self._preview_one(sp, states.get(sp.name), plan.env) for sp in plan.ordered()]
 
     def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None, env: Environment) -> StackChanges:
+        if sp.nothing:
+            return self._preview_nothing(sp, state)
         if state is None or state["StackStatus"] in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
             changes, excluded = _new_stack_resources(sp, env)
             note = "new stack" if state is None or state["StackStatus"] == "REVIEW_IN_PROGRESS" else \
@@ -281,6 +288,21 @@ class Engine:
         if not changes:
             notes.append("no resource changes listed (outputs, parameters or tags only)")
         return StackChanges(sp.name, "update", changes, change_set=arn, note="; ".join(notes))
+
+    def _preview_nothing(self, sp: StackPlan, state: dict[str, Any] | None) -> StackChanges:
+        """A stack that creates nothing in this environment: skipped, or deleted when deployed before.
+
+        CloudFormation has no empty stack: it refuses a template without resources, and one whose every
+        resource is conditioned out leaves nothing worth a stack (DECISIONS 14.5). So the tool does not send it.
+        """
+        if state is None:
+            return StackChanges(sp.name, "skip", note=f"nothing to deploy: {sp.nothing}")
+        live = self.resources_of(sp.name, state.get("StackStatus", ""))
+        changes = [ResourceChange("Remove", str(r.get("LogicalResourceId", "")), str(r.get("ResourceType", "")),
+                                  physical_id=r.get("PhysicalResourceId"))
+                   for r in live if r.get("LogicalResourceId") and r.get("ResourceStatus") != "DELETE_COMPLETE"]
+        return StackChanges(sp.name, "delete", changes,
+                            note=f"nothing to deploy: {sp.nothing}; the stack deployed before is deleted")
 
     @staticmethod
     def _input_differences(sp: StackPlan, state: dict[str, Any]) -> list[str]:
@@ -384,10 +406,18 @@ class Engine:
         by_stack = {p.stack: p for p in previews}
         selected = [sp.name for sp in plan.ordered()]
 
+        # Stacks switched off entirely are deleted first: what they imported may go in this same deploy.
+        deletes = {p.stack for p in previews if p.kind == "delete"}
+
         def work(name: str) -> StackResult:
             return self._deploy_one(plan.stacks[name], by_stack[name], states.get(name))
 
-        results = self._schedule(selected, lambda n: set(plan.stacks[n].depends_on) & set(selected), work)
+        def deps_of(name: str) -> set[str]:
+            if name in deletes:
+                return set(plan.graph.dependents(name)) & deletes
+            return (set(plan.stacks[name].depends_on) & set(selected)) | deletes
+
+        results = self._schedule(selected, deps_of, work)
         return Report([results[n] for n in selected], time.monotonic() - start)
 
     def _schedule(self, names: list[str], deps_of: Callable[[str], set[str]],
@@ -523,6 +553,15 @@ class Engine:
 
     def _deploy_one(self, sp: StackPlan, preview: StackChanges, state: dict[str, Any] | None) -> StackResult:
         started = time.monotonic()
+        if preview.kind == "skip":
+            return StackResult(sp.name, "nothing to deploy", "NOT_DEPLOYED", reason=sp.nothing)
+        if preview.kind == "delete":
+            self._say(f"{sp.name}: deleting: it creates nothing now ({sp.nothing})")
+            self._delete_and_wait(sp.name)
+            seconds = time.monotonic() - started
+            self._say(f"{sp.name}: DELETE_COMPLETE in {seconds:.1f}s")
+            return StackResult(sp.name, "deleted", "DELETE_COMPLETE", seconds=seconds,
+                               reason=f"creates nothing now ({sp.nothing})")
         if preview.kind == "none":  # said once, by the preview the command printed before running
             d = self.describe(sp.name)
             return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
@@ -852,7 +891,8 @@ class Engine:
                                 "(kept with their data)")
         for sp in plan.ordered():
             if sp.name not in existing:
-                report.results.append(StackResult(sp.name, "absent", "NOT_DEPLOYED"))
+                report.results.append(StackResult(sp.name, "absent", "NOT_DEPLOYED",
+                                                  reason=f"nothing to deploy: {sp.nothing}" if sp.nothing else ""))
         return report
 
     def _report_kept(self, plan: Plan, physical: dict[str, list[dict[str, Any]]], report: Report,

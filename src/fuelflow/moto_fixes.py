@@ -62,7 +62,8 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     a changed property is in its type's `createOnlyProperties` (AWS's provider schema, from cfn-lint) - a
     custom-named one then fails as on AWS - and otherwise updated in place through moto's backend calls (launch
     template: a new default version; DB instance: ModifyDBInstance; log group retention; bucket settings (fix 6);
-    security group rules one by one, where moto deleted and recreated the group; role policies; alarms; tags).
+    security group rules one by one, where moto deleted and recreated the group; role policies; alarms; DB
+    parameter group parameters; tags).
     Removed and replaced resources are deleted last (Retain policies kept). Every resource gets its events.
 19. An UPDATE change set lists Add / Modify / Remove with Replacement, Scope and Details from the same evaluation
     (moto listed nothing for a parameter change), fails with the reason when the template cannot be evaluated,
@@ -123,14 +124,22 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 66. PutCompositeAlarm answers (moto's CloudWatch stores composite alarms, a rule instead of a metric, and lists
     them under CompositeAlarms, but had no PutCompositeAlarm action: the AWS provider's
     `aws_cloudwatch_composite_alarm` got a 500) through its PutMetricAlarm handler, which reads the AlarmRule.
+70. RDS keeps Performance Insights (EnablePerformanceInsights and its retention period) on create, read-replica
+    create, modify and the CloudFormation resource, and DescribeDBInstances reports it; moto dropped both, so a
+    class that offers Performance Insights always read back "off" (`fuelflow.moto_fixes_edge`).
+71. An output whose Condition is false exports nothing: moto evaluated every exported output, so one behind a
+    conditioned-out resource failed the stack (`Fn::GetAtt` "references undefined resource": the read replica's
+    endpoint with the replica off) or published a bogus export (`Ref`).
+72. An `AWS::EC2::FlowLog` is deleted with its stack or when an update removes it (flow logs switched off); moto
+    had no delete for it, so the flow log outlived its stack.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24 look before patching) or failed (its patch target moved: the fix patches
-nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
-moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 70, 72 look before patching) or failed (its patch target moved:
+the fix patches nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the
+installed moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
 moto server: when one of those tests fails, moto does it itself and the fix can go.
 
 Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
@@ -1915,6 +1924,7 @@ def _fix_put_composite_alarm() -> None:
     CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm  # type: ignore[attr-defined]
 
 
+from fuelflow import moto_fixes_edge  # noqa: E402 - fixes 70-79 (database, network, edge options)
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1962,4 +1972,7 @@ FIXES: tuple[Fix, ...] = (
         ("FF-MON-002",)),
     Fix(66, "PutCompositeAlarm answers", _fix_put_composite_alarm,
         ("FF-MON-003",)),
+    Fix(70, "DB instances keep and report Performance Insights", moto_fixes_edge.fix_performance_insights),
+    Fix(71, "an output whose Condition is false exports nothing", moto_fixes_edge.fix_conditional_exports),
+    Fix(72, "AWS::EC2::FlowLog is deleted with its stack", moto_fixes_edge.fix_flow_log_delete),
 )

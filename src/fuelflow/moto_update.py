@@ -334,6 +334,19 @@ def _instance(obj: Any, old: dict[str, Any], new: dict[str, Any], changed: list[
     return [c for c in changed if c not in ("InstanceType", "SecurityGroupIds")]
 
 
+@updater("AWS::RDS::DBParameterGroup")
+def _db_parameter_group(obj: Any, old: dict[str, Any], new: dict[str, Any], changed: list[str], account_id: str,
+                        region_name: str) -> list[str]:
+    """Parameters change in place (ModifyDBParameterGroup); one the template drops goes back to its default."""
+    if "Parameters" in changed:
+        wanted = {str(k): str(v) for k, v in (new.get("Parameters") or {}).items()}
+        for name in [n for n in obj.parameters if n not in wanted]:
+            del obj.parameters[name]
+        obj.update_parameters([{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "immediate"}
+                               for k, v in wanted.items()])
+    return [c for c in changed if c != "Parameters"]
+
+
 # CloudFormation property -> (moto DBInstance attribute / ModifyDBInstance argument, conversion)
 _DB_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "DBInstanceClass": ("db_instance_class", str),

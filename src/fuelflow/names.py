@@ -84,6 +84,22 @@ class Names:
         """The composite "environment unhealthy" alarm."""
         return self.build("unhealthy_alarm")
 
+    @property
+    def db_replica(self) -> str:
+        return self.build("db_replica")
+
+    @property
+    def flow_log_group(self) -> str:
+        return self.build("flow_log_group")
+
+    @property
+    def flow_logs_role(self) -> str:
+        return self.build("flow_logs_role")
+
+    @property
+    def web_acl(self) -> str:
+        return self.build("web_acl")
+
     def role(self, which: str) -> str:
         """which: ec2, rds_monitoring, lambda."""
         return self.build(f"{which}_role")

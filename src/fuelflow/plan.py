@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import InputError
 from fuelflow.graph import StackGraph, build_graph
 from fuelflow.templates import Template, discover_templates, resolve_name
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"  # export names are matched before we know the account
+EVERY_RESOURCE_OFF = "every resource of its template is excluded by its Condition"
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,21 @@ class StackPlan:
     parameters: dict[str, str]
     tags: dict[str, str]
     depends_on: tuple[str, ...]
+    # Why this environment gets no such stack ("" = it does): every resource is conditioned out, which
+    # CloudFormation cannot hold as a stack (DECISIONS 14.5). Deploy skips it, or deletes it if it exists.
+    nothing: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "part": self.part,
             "stack": self.name,
             "template": str(self.template.path),
             "parameters": self.parameters,
             "depends_on": list(self.depends_on),
         }
+        if self.nothing:
+            out["nothing_to_deploy"] = self.nothing
+        return out
 
 
 @dataclass(frozen=True)
@@ -51,11 +59,14 @@ class Plan:
         return [self.stacks[n] for wave in self.waves for n in wave if n in self.selected]
 
     def to_dict(self) -> dict[str, Any]:
+        """The waves list only stacks that create something; `nothing_to_deploy` names the others and why."""
+        waves = [[n for n in w if n in self.selected and not self.stacks[n].nothing] for w in self.waves]
         return {
             "environment": self.env.name,
             "region": self.env.region,
-            "waves": [[n for n in w if n in self.selected] for w in self.waves],
+            "waves": [w for w in waves if w],
             "stacks": [s.to_dict() for s in self.ordered()],
+            "nothing_to_deploy": {s.name: s.nothing for s in self.ordered() if s.nothing},
         }
 
 
@@ -71,19 +82,35 @@ def stack_parameters(template: Template, env_params: dict[str, str], stack: str)
     return out
 
 
+def nothing_to_deploy(env: Environment, template: Template, parameters: dict[str, str]) -> str:
+    """Why a stack of `template` would create nothing with these parameters, or "" when it creates something.
+
+    The template may say why in its Metadata (`fuelflow: {nothing_to_deploy: ...}`), e.g. "edge options off".
+    """
+    active = active_resources(env, template, parameters)
+    if any(active.values()):
+        return ""
+    said = ((template.data.get("Metadata") or {}).get("fuelflow") or {}).get("nothing_to_deploy")
+    return str(said) if said else EVERY_RESOURCE_OFF
+
+
 def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
                region: str | None = None) -> Plan:
     """Read the templates, derive the graph from exports/imports, and assign parameters."""
     templates = discover_templates(project_dir)
     env_params = env.cfn_parameters()
     by_name: dict[str, Template] = {env.stack_name(t.part): t for t in templates}
+    parameters = {name: stack_parameters(t, env_params, name) for name, t in by_name.items()}
+    nothing = {name: nothing_to_deploy(env, t, parameters[name]) for name, t in by_name.items()}
     exports: dict[str, list[str]] = {}
     imports: dict[str, list[str]] = {}
     for name, t in by_name.items():
         variables = {**env_params, "AWS::StackName": name, "AWS::Region": region or env.region,
                      "AWS::AccountId": ACCOUNT_PLACEHOLDER, "AWS::Partition": "aws"}
         exports[name] = [resolve_name(e, variables, f"{t.path} (Outputs)") for e in t.exports().values()]
-        imports[name] = [resolve_name(i, variables, f"{t.path} (Fn::ImportValue)") for i in t.imports()]
+        # A stack that creates nothing here imports nothing either (what it would import may not exist).
+        imports[name] = [] if nothing[name] else [
+            resolve_name(i, variables, f"{t.path} (Fn::ImportValue)") for i in t.imports()]
     graph = build_graph(exports, imports)
     waves = graph.waves()
 
@@ -105,10 +132,17 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
             part=t.part,
             name=name,
             template=t,
-            parameters=stack_parameters(t, env_params, name),
+            parameters=parameters[name],
             tags=env.stack_tags(),
             depends_on=tuple(sorted(graph.dependencies(name))),
+            nothing=nothing[name],
         )
         for name, t in by_name.items()
     }
+    for name, sp in stacks.items():
+        empty = [d for d in sp.depends_on if nothing[d]]
+        if empty and not sp.nothing:
+            raise InputError(f"{name} imports from {', '.join(empty)}, which creates nothing for {env.name} "
+                             f"({nothing[empty[0]]})",
+                             "switch the option on in the environment file, or make the import conditional too")
     return Plan(env=env, stacks=stacks, graph=graph, waves=waves, selected=frozenset(selected))

@@ -11,6 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fuelflow.audit import Engine, Names, Result, Status, run_audit
 from fuelflow.aws import AwsContext
 from fuelflow.config import Environment, parse_environment
@@ -40,6 +42,11 @@ def env_doc(project: str, name: str = "dev", **sections: dict[str, Any]) -> dict
                        "db_freeable_memory_mib": 64, "db_connections": 60, "alb_5xx_count": 10,
                        "alb_response_time_seconds": 2},
     }
+    # Settings the production profile added: dev's values (environments/dev.yaml), unless a test overrides them.
+    repo_dev = yaml.safe_load((Path(__file__).resolve().parents[2] / "environments" / "dev.yaml").read_text())
+    for section, values in repo_dev.items():
+        if isinstance(values, dict) and section != "tags":
+            doc[section] = {**values, **doc.get(section, {})}
     for key, values in sections.items():
         doc[key] = {**doc[key], **values}
     return doc

@@ -12,20 +12,22 @@ from fuelflow.audit.checks import SERVICES
 # Every control id, in report order, as registered before audit.py became a package: the split must lose none.
 CONTROL_IDS = [
     "FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
-    "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007",
+    "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007", "FF-RDS-008",
     "FF-SG-001", "FF-SG-002", "FF-SG-003",
     "FF-EC2-001", "FF-EC2-002",
     "FF-IAM-001", "FF-IAM-002",
-    "FF-LOG-001",
+    "FF-LOG-001", "FF-LOG-002",
     "FF-MON-001", "FF-MON-002", "FF-MON-003",
+    "FF-WAF-001",
     "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004", "FF-TF-005",
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
 MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "MON": "monitoring",
-             "TF": "tfstate"}
+             "WAF": "edge", "TF": "tfstate"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
 PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "IAM": {"iam"},
-                    "LOG": {"cloudwatch"}, "MON": {"cloudwatch", "sns"}, "TF": {"s3", "dynamodb"}}
+                    "LOG": {"cloudwatch", "vpc"}, "MON": {"cloudwatch", "sns"},
+                    "WAF": {"elbv2", "wafv2"}, "TF": {"s3", "dynamodb"}}
 
 
 def test_the_registry_holds_exactly_the_controls_in_report_order() -> None:
@@ -66,6 +68,7 @@ def test_every_control_is_described_and_mapped() -> None:
     "IMDSv2 required", "no SSH from the internet", "TLS-only bucket policy", "RDS is private", "TLS required",
     "deletion protection", "LockID table", "no * actions on * resources", "only from the web tier",
     "every alarm has alarm and OK actions", "not alias/aws/sns", "composite environment-unhealthy alarm",
+    "VPC flow logs", "optional read replica", "AWS WAF web ACL",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

@@ -57,6 +57,9 @@ def _show_changes(ui: Ui, previews: list[StackChanges]) -> None:
         if p.kind == "none":
             ui.progress(f"{p.stack}: no changes ({p.note})")
             continue
+        if p.kind == "skip":
+            ui.progress(f"{p.stack}: {p.note}")
+            continue
         count = f"{len(p.changes)} resource{'s' * (len(p.changes) != 1)}"
         ui.progress(f"{p.stack}: {p.kind} ({count}){' - ' + p.note if p.note else ''}")
         for c in p.changes:
@@ -127,7 +130,11 @@ def plan_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], region: str 
         return
     for i, wave in enumerate(plan.to_dict()["waves"], 1):
         ui.info(f"wave {i}: {', '.join(wave)}")
+    for sp in plan.ordered():
+        if sp.nothing:
+            ui.info(f"{sp.name}: nothing to deploy: {sp.nothing} (deploy skips it, or deletes it if deployed)")
     rows = [[sp.name, sp.template.path.name, ", ".join(sp.depends_on) or "-",
+             f"nothing to deploy: {sp.nothing}" if sp.nothing else
              "\n".join(f"{k}={v}" for k, v in sp.parameters.items())] for sp in plan.ordered()]
     ui.table(f"plan for {plan.env.name} ({plan.env.region})", ["stack", "template", "imports from", "parameters"], rows)
 
@@ -163,7 +170,7 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
     for p in previews:
         rows.append([p.stack, p.kind, "\n".join([p.note] * bool(p.note) + [c.describe() for c in p.changes])])
     ui.table(f"changes for {environment.name}", ["stack", "kind", "changes"], rows)
-    if all(p.kind == "none" for p in previews):
+    if all(p.kind in ("none", "skip") for p in previews):
         ui.info("no changes")
 
 
@@ -221,7 +228,7 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
         previews = eng.preview(plan, states)
         annotate(previews, adoptions)
         _show_changes(ui, previews)
-        if any(p.kind != "none" for p in previews):
+        if any(p.kind not in ("none", "skip") for p in previews):
             try:
                 loses = eng.data_loss(plan, previews)
                 if loses:  # a removed or replaced database/bucket: --force and the name typed, as for destroy

@@ -46,6 +46,14 @@ def _cfn_network(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[
         dest = r.props.get("DestinationCidrBlock") or r.props.get("DestinationIpv6CidrBlock")
         table = norm.symbol_key(r.props.get("RouteTableId"))
         model.add(f"network.route_tables[{table}].routes", f"{dest} -> {target}", r.source)
+    for r in by.get("flow-log", []):
+        p = r.props
+        norm.put_flow_log(model, r.source, p.get("ResourceId"), {
+            "resource_type": p.get("ResourceType"), "traffic": p.get("TrafficType"),
+            "destination_type": p.get("LogDestinationType", "cloud-watch-logs"),
+            "log_group": norm.log_group_ref(p.get("LogGroupName") or p.get("LogDestination")),
+            "role": p.get("DeliverLogsPermissionArn"), "max_aggregation_interval": p.get("MaxAggregationInterval", 600),
+            "log_format": p.get("LogFormat")})
     for r in by.get("vpc-endpoint", []):
         base = f"network.endpoints[{r.props.get('ServiceName')}]"
         model.put(f"{base}.type", r.props.get("VpcEndpointType", "Gateway"), r.source)
@@ -253,6 +261,7 @@ def _cfn_rds(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str,
             "monitoring_role": p.get("MonitoringRoleArn"),
             "performance_insights": norm.as_bool(p.get("EnablePerformanceInsights")),
             "security_groups": sorted(map(str, norm.as_list(p.get("VPCSecurityGroups")))),
+            "replica_of": ctx.core(p["SourceDBInstanceIdentifier"]) if p.get("SourceDBInstanceIdentifier") else None,
         }
         if settings["performance_insights"]:
             settings["performance_insights_retention"] = norm.num(p.get("PerformanceInsightsRetentionPeriod", 7))

@@ -108,6 +108,7 @@ KINDS = {
     "AWS::KMS::Key": "kms-key", "aws_kms_key": "kms-key",
     "AWS::KMS::Alias": "kms-alias", "aws_kms_alias": "kms-alias",
     "AWS::SSM::Parameter": "ssm-parameter", "aws_ssm_parameter": "ssm-parameter",
+    "AWS::EC2::FlowLog": "flow-log", "aws_flow_log": "flow-log",
 }
 
 DIMENSION_ATTRS = {
@@ -291,7 +292,9 @@ def _register(resources: list[Resource], ctx: Context,
             sym = f"{kind}:{r.key}"
         of[r.key] = sym
         syms.token(r.token(), sym)
-        syms.token(r.token("Arn" if cfn else "arn"), f"arn:{sym}")
+        # CloudFormation's Fn::GetAtt LogGroup.Arn ends with ":*" (every stream); Terraform's arn does not.
+        arn_suffix = ":*" if cfn and kind == "log-group" else ""
+        syms.token(r.token("Arn" if cfn else "arn"), f"arn:{sym}{arn_suffix}")
         # What Ref (CloudFormation) / id (Terraform) of these types is: an ARN, or the resource's name.
         if kind == "topic":
             syms.token(r.token(), f"arn:{sym}")
@@ -610,3 +613,19 @@ def put_db(model: Model, base: str, settings: dict[str, Any], source: str) -> No
         if value is None and key in DB_DEFAULTS:
             value = DB_DEFAULTS[key]
         model.put(f"{base}.{key}", value, source)
+
+
+def log_group_ref(value: Any) -> Any:
+    """A flow log's destination, written as the log group's symbol whether given by name or by ARN."""
+    if value is None:
+        return None
+    text = str(value).removesuffix(":*")
+    if text.startswith("arn:log-group:"):
+        return text[len("arn:"):]
+    return text if text.startswith("log-group:") else f"log-group:{text}"
+
+
+def put_flow_log(model: Model, source: str, resource: Any, settings: dict[str, Any]) -> None:
+    """network.flow_logs[<vpc>].<setting>."""
+    for key, value in settings.items():
+        model.put(f"network.flow_logs[{resource}].{key}", num(value), source)

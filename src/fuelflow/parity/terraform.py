@@ -327,6 +327,16 @@ def _tf_network(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[s
         dns = r.props.get("enable_dns_support")
         model.put("network.vpc.dns_support", True if dns is None else dns, r.source)
         model.put("network.vpc.dns_hostnames", bool(r.props.get("enable_dns_hostnames")), r.source)
+    for r in by.get("flow-log", []):
+        p = r.props
+        watched = next(((kind, p[k]) for k, kind in (("vpc_id", "VPC"), ("subnet_id", "Subnet"),
+                                                     ("eni_id", "NetworkInterface")) if p.get(k)), ("?", None))
+        norm.put_flow_log(model, r.source, watched[1], {
+            "resource_type": watched[0], "traffic": p.get("traffic_type"),
+            "destination_type": p.get("log_destination_type") or "cloud-watch-logs",
+            "log_group": norm.log_group_ref(p.get("log_destination") or p.get("log_group_name")),
+            "role": p.get("iam_role_arn"), "max_aggregation_interval": p.get("max_aggregation_interval") or 600,
+            "log_format": p.get("log_format")})
     attachments = [r for r in norm.every(by) if r.type == "aws_internet_gateway_attachment"]
     for r in by.get("igw", []):
         model.put("network.internet_gateway.attached", bool(r.props.get("vpc_id") or attachments), r.source)
@@ -607,6 +617,7 @@ def _tf_rds(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dict[str, 
             "monitoring_role": p.get("monitoring_role_arn"),
             "performance_insights": p.get("performance_insights_enabled"),
             "security_groups": sorted(map(str, norm.as_list(p.get("vpc_security_group_ids")))),
+            "replica_of": ctx.core(p["replicate_source_db"]) if p.get("replicate_source_db") else None,
         }
         if settings["performance_insights"]:
             settings["performance_insights_retention"] = norm.num(p.get("performance_insights_retention_period") or 7)

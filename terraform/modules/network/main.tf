@@ -1,6 +1,7 @@
 # Dedicated VPC (DECISIONS 2): two public subnets (web tier) and two private subnets (database) in two
 # availability zones, an internet gateway for the public side, an S3 gateway endpoint for both sides, and
-# no NAT gateway (cost; nothing private needs the internet). Mirrors cloudformation/network.yaml.
+# no NAT gateway (cost; nothing private needs the internet). Optional VPC flow logs (flow_logs) to the
+# CloudWatch log group /<project>/<env>/vpc-flow-logs. Mirrors cloudformation/network.yaml.
 
 locals {
   name_prefix = "${var.project_name}-%s-${var.environment}"
@@ -14,8 +15,12 @@ data "aws_availability_zones" "available" {
 
 data "aws_region" "current" {}
 
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
 resource "aws_vpc" "this" {
-  #checkov:skip=CKV2_AWS_11:VPC flow logs are not part of the Fuel Flow design (cost); the CloudFormation network stack has none either, and the parity test keeps both engines equal.
+  #checkov:skip=CKV2_AWS_11:VPC flow logs are a switch (flow_logs, from network.flow_logs: on in prod, off in dev for cost); checkov cannot see a count-switched aws_flow_log. The network.tftest.hcl runs prove both settings.
   #checkov:skip=CKV2_AWS_12:The default security group is attached to nothing (every instance and database gets its own group); CloudFormation cannot manage the default group, so Terraform leaves it alone too (parity).
   cidr_block           = var.vpc_cidr
   enable_dns_support   = true
@@ -109,5 +114,76 @@ resource "aws_vpc_endpoint" "s3" {
 
   tags = {
     Name = format(local.name_prefix, "s3-endpoint")
+  }
+}
+
+# --- flow logs (flow_logs) ----------------------------------------------------------------------------
+# CloudWatch Logs rather than the logs bucket (DECISIONS 14.3): retention from logs.retention_days like every
+# other log group, queryable at once, read back by the audit.
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest with AWS-owned keys; a customer-managed KMS key is not part of the design (cost, key management), in either engine.
+  count = var.flow_logs ? 1 : 0
+
+  name              = "/${var.project_name}/${var.environment}/vpc-flow-logs"
+  retention_in_days = var.log_retention_days
+
+  tags = {
+    Name = "/${var.project_name}/${var.environment}/vpc-flow-logs"
+  }
+}
+
+# Trust only flow logs of this account and region (aws:SourceAccount / aws:SourceArn: the confused-deputy
+# guard); permissions only on the streams of that one group.
+resource "aws_iam_role" "flow_logs" {
+  count = var.flow_logs ? 1 : 0
+
+  name        = "${var.project_name}-flow-logs-role-${var.environment}"
+  description = "VPC flow logs of ${var.project_name} ${var.environment} write to their log group"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*" }
+      }
+    }]
+  })
+
+  tags = {
+    Name = "${var.project_name}-flow-logs-role-${var.environment}"
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = var.flow_logs ? 1 : 0
+
+  name = "write-flow-logs"
+  role = aws_iam_role.flow_logs[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "WriteTheFlowLogGroup"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
+    }]
+  })
+}
+
+resource "aws_flow_log" "this" {
+  count = var.flow_logs ? 1 : 0
+
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn             = aws_iam_role.flow_logs[0].arn
+  max_aggregation_interval = 600
+
+  tags = {
+    Name = "${var.project_name}-vpc-flow-log-${var.environment}"
   }
 }

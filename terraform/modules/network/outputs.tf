@@ -42,3 +42,13 @@ output "s3_endpoint_id" {
   description = "ID of the S3 gateway endpoint."
   value       = aws_vpc_endpoint.s3.id
 }
+
+output "flow_log_id" {
+  description = "ID of the VPC's flow log (null when flow_logs is off)."
+  value       = one(aws_flow_log.this[*].id)
+}
+
+output "flow_log_group_name" {
+  description = "CloudWatch log group receiving the VPC's flow logs (null when flow_logs is off)."
+  value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
+}

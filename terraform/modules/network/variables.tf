@@ -52,3 +52,22 @@ variable "private_subnet_cidrs" {
     error_message = "private_subnet_cidrs must list exactly 2 IPv4 CIDRs from /16 to /28: pass one per availability zone."
   }
 }
+
+variable "flow_logs" {
+  description = "Record the VPC's flow logs (all traffic) into the CloudWatch log group /<project>/<env>/vpc-flow-logs."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the flow-log group, in days (logs.retention_days)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): pass one of them."
+  }
+}

@@ -8,8 +8,9 @@
 # off.
 
 locals {
-  identifier    = "${var.project_name}-db-${var.environment}"
-  engine_family = "mysql${join(".", slice(split(".", var.engine_version), 0, 2))}"
+  identifier         = "${var.project_name}-db-${var.environment}"
+  replica_identifier = "${var.project_name}-db-replica-${var.environment}"
+  engine_family      = "mysql${join(".", slice(split(".", var.engine_version), 0, 2))}"
 
   # RDS for MySQL offers Performance Insights on every class except these (as in the template).
   classes_without_performance_insights = ["db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"]
@@ -80,7 +81,7 @@ resource "aws_db_parameter_group" "this" {
 
   parameter {
     name  = "long_query_time"
-    value = "2"
+    value = tostring(var.slow_query_seconds)
   }
 
   # The general log records every statement (volume, personal data); it stays off until needed. Its
@@ -152,3 +153,60 @@ resource "aws_db_instance" "this" {
   }
 }
 
+# --- read replica (read_replica) ---------------------------------------------------------------------
+# Holds no data of its own (RDS copies the primary into it), so: no final snapshot (RDS refuses one for a
+# read replica; CloudFormation's DeletionPolicy is Delete for it) and no deletion protection (switching it
+# off must delete it; the primary keeps both). Encryption is inherited from the encrypted primary.
+resource "aws_cloudwatch_log_group" "replica" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest with AWS-owned keys; a customer-managed KMS key is not part of the design (cost, key management), in either engine. The password is never logged.
+  for_each = var.read_replica ? toset(local.log_exports) : toset([])
+
+  name              = "/aws/rds/instance/${local.replica_identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+
+  tags = {
+    Name = "/aws/rds/instance/${local.replica_identifier}/${each.key}"
+  }
+}
+
+resource "aws_db_instance" "replica" {
+  #checkov:skip=CKV_AWS_16:A same-region read replica inherits the encryption of its source, which is encrypted (storage_encrypted = true); CreateDBInstanceReadReplica takes no StorageEncrypted (the CloudFormation template cannot set it either). The audit reads the replica's encryption back (FF-RDS-008).
+  #checkov:skip=CKV_AWS_157:A read replica is a scale-out copy; Multi-AZ protects the primary (multi_az). A Multi-AZ replica would double its cost again for a copy that can be recreated from the primary.
+  #checkov:skip=CKV_AWS_293:The replica holds no data of its own and must be deletable when read_replica is switched off; the primary keeps deletion protection.
+  #checkov:skip=CKV_AWS_354:Performance Insights data (on wherever the class offers it) is encrypted with the AWS managed key aws/rds; a customer-managed key is not part of the design (cost, key management).
+  count = var.read_replica ? 1 : 0
+
+  identifier          = local.replica_identifier
+  replicate_source_db = aws_db_instance.this.identifier
+  instance_class      = var.instance_class
+
+  storage_type          = "gp3"
+  max_allocated_storage = var.max_allocated_storage
+
+  db_subnet_group_name   = aws_db_subnet_group.this.name
+  vpc_security_group_ids = [aws_security_group.db.id]
+  parameter_group_name   = aws_db_parameter_group.this.name
+  publicly_accessible    = false
+  multi_az               = false
+  ca_cert_identifier     = "rds-ca-rsa2048-g1"
+  apply_immediately      = true
+
+  iam_database_authentication_enabled = true
+  auto_minor_version_upgrade          = true
+  copy_tags_to_snapshot               = true
+  deletion_protection                 = false
+  skip_final_snapshot                 = true
+
+  enabled_cloudwatch_logs_exports = local.log_exports
+  monitoring_interval             = var.monitoring_interval
+  monitoring_role_arn             = var.monitoring_interval > 0 ? var.monitoring_role_arn : null
+
+  performance_insights_enabled          = local.performance_insights
+  performance_insights_retention_period = local.performance_insights ? 7 : null
+
+  tags = {
+    Name = local.replica_identifier
+  }
+
+  depends_on = [aws_cloudwatch_log_group.replica]
+}

@@ -52,3 +52,13 @@ output "log_group_names" {
   description = "CloudWatch log groups the database exports to, keyed error, general, slowquery."
   value       = { for k, g in aws_cloudwatch_log_group.db : k => g.name }
 }
+
+output "db_replica_identifier" {
+  description = "Identifier of the read replica (null when read_replica is off)."
+  value       = one(aws_db_instance.replica[*].identifier)
+}
+
+output "db_replica_endpoint_address" {
+  description = "DNS name of the read replica's endpoint (null when read_replica is off)."
+  value       = one(aws_db_instance.replica[*].address)
+}

@@ -142,3 +142,22 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): pass one of them."
   }
 }
+
+variable "read_replica" {
+  description = "Create a read replica <project>-db-replica-<env> (same class, private subnets, same security group and monitoring)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "slow_query_seconds" {
+  description = "Statements running longer than this many seconds go to the slow query log (long_query_time, 1..60)."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = var.slow_query_seconds >= 1 && var.slow_query_seconds <= 60 && floor(var.slow_query_seconds) == var.slow_query_seconds
+    error_message = "slow_query_seconds must be a whole number of seconds from 1 to 60: pass e.g. 2."
+  }
+}

@@ -170,3 +170,34 @@ def check_rds_deletion_protection(ctx: AuditContext) -> Iterator[Verdict]:
         return failed(name, "deletion protection off", arn)
 
     yield from db_verdict(ctx, judge)
+
+
+@control("FF-RDS-008", "The read replica is encrypted and private when the environment has one", "high",
+         "issue 9: optional read replica (rds.read_replica); RDS encryption at rest enabled",
+         "A replica holds a full copy of the data: it needs the primary's encryption and privacy.",
+         checkov=("CKV_AWS_16",), aws_config="rds-storage-encrypted", prowler="rds_instance_storage_encrypted")
+def check_rds_replica(ctx: AuditContext) -> Iterator[Verdict]:
+    name = ctx.names.db_replica
+    if not ctx.env.rds.read_replica:
+        yield not_applicable(name, "rds.read_replica is off for this environment")
+        return
+    try:
+        found = ctx.call("rds", "describe_db_instances", missing=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+                         DBInstanceIdentifier=name)
+    except Unanswerable as exc:
+        yield not_checked(name, exc.reason)
+        return
+    if not found or not found.get("DBInstances"):
+        yield failed(name, f"read replica {NOT_FOUND} (rds.read_replica is on)")
+        return
+    db = found["DBInstances"][0]
+    arn = str(db.get("DBInstanceArn") or ctx.names.arn("rds", f"db:{name}"))
+    if db.get("ReadReplicaSourceDBInstanceIdentifier") not in (ctx.names.db_instance, ctx.names.arn(
+            "rds", f"db:{ctx.names.db_instance}")):
+        yield failed(name, f"not a read replica of {ctx.names.db_instance}", arn)
+    elif db.get("StorageEncrypted") is not True:
+        yield failed(name, "storage not encrypted", arn)
+    elif db.get("PubliclyAccessible") is not False:
+        yield failed(name, "publicly accessible (or not reported)", arn)
+    else:
+        yield passed(name, f"read replica of {ctx.names.db_instance}: storage encrypted, private", arn)

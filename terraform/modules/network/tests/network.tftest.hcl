@@ -13,6 +13,30 @@ mock_provider "aws" {
       name = "us-east-1"
     }
   }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:us-east-1:123456789012:log-group:/fuel-flow/dev/vpc-flow-logs"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/fuel-flow-flow-logs-role-dev"
+    }
+  }
 }
 
 variables {
@@ -125,4 +149,47 @@ run "rejects_three_private_subnets" {
   }
 
   expect_failures = [var.private_subnet_cidrs]
+}
+
+run "flow_logs_off_by_default_create_nothing" {
+  command = plan
+
+  assert {
+    condition     = length(aws_flow_log.this) == 0 && length(aws_cloudwatch_log_group.flow_logs) == 0 && length(aws_iam_role.flow_logs) == 0 && length(aws_iam_role_policy.flow_logs) == 0
+    error_message = "With flow_logs off there must be no flow log, log group, role or policy."
+  }
+}
+
+run "flow_logs_on_record_all_traffic_into_their_group" {
+  command = plan
+
+  variables {
+    flow_logs          = true
+    log_retention_days = 90
+  }
+
+  assert {
+    condition     = length(aws_flow_log.this) == 1 && aws_flow_log.this[0].traffic_type == "ALL" && aws_flow_log.this[0].log_destination_type == "cloud-watch-logs"
+    error_message = "flow_logs must create one flow log of ALL traffic to CloudWatch Logs."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.flow_logs[0].name == "/fuel-flow/dev/vpc-flow-logs" && aws_cloudwatch_log_group.flow_logs[0].retention_in_days == 90
+    error_message = "The flow-log group must be /<project>/<env>/vpc-flow-logs with log_retention_days."
+  }
+
+  assert {
+    condition     = aws_iam_role.flow_logs[0].name == "fuel-flow-flow-logs-role-dev" && aws_iam_role_policy.flow_logs[0].name == "write-flow-logs"
+    error_message = "flow_logs must create the role and its write policy."
+  }
+}
+
+run "rejects_unsupported_log_retention" {
+  command = plan
+
+  variables {
+    log_retention_days = 2
+  }
+
+  expect_failures = [var.log_retention_days]
 }

@@ -289,3 +289,65 @@ run "rejects_allocated_storage_below_20" {
 
   expect_failures = [var.allocated_storage]
 }
+
+run "no_replica_by_default_and_slow_queries_from_the_setting" {
+  command = plan
+
+  variables {
+    slow_query_seconds = 7
+  }
+
+  assert {
+    condition     = length(aws_db_instance.replica) == 0 && length(aws_cloudwatch_log_group.replica) == 0
+    error_message = "Without read_replica there must be no replica and no replica log groups."
+  }
+
+  assert {
+    condition     = one([for p in aws_db_parameter_group.this.parameter : p.value if p.name == "long_query_time"]) == "7"
+    error_message = "long_query_time must be slow_query_seconds."
+  }
+}
+
+run "read_replica_is_private_monitored_and_deletable" {
+  command = plan
+
+  variables {
+    read_replica   = true
+    instance_class = "db.m6i.large"
+  }
+
+  assert {
+    condition     = aws_db_instance.replica[0].identifier == "fuel-flow-db-replica-dev" && aws_db_instance.replica[0].replicate_source_db == "fuel-flow-db-dev" && aws_db_instance.replica[0].instance_class == "db.m6i.large"
+    error_message = "The replica must be <project>-db-replica-<env>, of the primary, in the primary's class."
+  }
+
+  assert {
+    condition     = !aws_db_instance.replica[0].publicly_accessible && aws_db_instance.replica[0].db_subnet_group_name == "fuel-flow-db-subnets-dev" && aws_db_instance.replica[0].parameter_group_name == aws_db_parameter_group.this.name
+    error_message = "The replica must be private, in the private subnets, with the primary's parameter group."
+  }
+
+  assert {
+    condition     = aws_db_instance.replica[0].skip_final_snapshot && !aws_db_instance.replica[0].deletion_protection && !aws_db_instance.replica[0].multi_az
+    error_message = "The replica takes no final snapshot (RDS refuses one), has no deletion protection and is single-AZ."
+  }
+
+  assert {
+    condition     = aws_db_instance.replica[0].monitoring_interval == 60 && aws_db_instance.replica[0].performance_insights_enabled
+    error_message = "The replica is monitored like the primary (enhanced monitoring, Performance Insights where the class offers it)."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_log_group.replica) == 3 && aws_cloudwatch_log_group.replica["slowquery"].name == "/aws/rds/instance/fuel-flow-db-replica-dev/slowquery"
+    error_message = "The replica's exported logs get their own groups with retention."
+  }
+}
+
+run "rejects_slow_query_seconds_of_zero" {
+  command = plan
+
+  variables {
+    slow_query_seconds = 0
+  }
+
+  expect_failures = [var.slow_query_seconds]
+}
