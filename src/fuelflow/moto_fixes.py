@@ -105,15 +105,28 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 41. A new DB instance gets AWS's default certificate authority, rds-ca-rsa2048-g1 (moto: the retired
     "rds-ca-default"). The AWS provider compares the CreateDBInstance answer with `ca_cert_identifier` and, on a
     difference, sends a ModifyDBInstance and waits for the instance again: 80 s more of every Terraform DB create.
+50. `Fn::GetAtt` on a load balancer answers LoadBalancerFullName (the `app/<name>/<id>` CloudWatch dimension),
+    CanonicalHostedZoneID and SecurityGroups (moto raised NotImplementedError), and on a target group
+    TargetGroupFullName, TargetGroupName and LoadBalancerArns (moto's target group had no Fn::GetAtt at all).
+51. `AWS::ElasticLoadBalancingV2::LoadBalancer` keeps LoadBalancerAttributes (access logs, deletion protection,
+    dropped invalid header fields), Type, IpAddressType and Tags; `...::TargetGroup` keeps TargetGroupAttributes
+    (deregistration delay, stickiness), HealthCheckEnabled and Tags. moto's CloudFormation engine dropped them.
+52. Target groups and listeners are deleted with their stack or when an update removes them (moto had no delete
+    for either: a destroyed environment kept its target group).
+53. `AWS::AutoScaling::ScalingPolicy` exists (moto had no model: the group never got its target-tracking
+    policy); Ref is the policy ARN.
+54. `AWS::CertificateManager::Certificate` exists (moto had no model), requested through moto's ACM with its
+    tags; ACM's DNS validation is not modelled.
+55. An `AWS::AutoScaling::AutoScalingGroup`'s MetricsCollection is enabled (moto dropped it).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24 look before patching) or failed (its patch target moved: the fix patches
-nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the installed
-moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
-moto server: when one of those tests fails, moto does it itself and the fix can go.
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54 look before patching) or failed (its patch target
+moved: the fix patches nothing and the audit controls it lists are "not checked"), and `version_problem()` says
+when the installed moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour
+without it on a plain moto server: when one of those tests fails, moto does it itself and the fix can go.
 
 Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
 `AWS::SecretsManager::Secret` and `AWS::EC2::SecurityGroupEgress` resources (the templates declare egress
@@ -1588,6 +1601,7 @@ def _fix_snapshot_deletion_policy() -> None:
 
 
 
+from fuelflow import moto_fixes_web  # noqa: E402 - fixes 50-59 (web tier); they import NotNeeded from here
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1626,4 +1640,12 @@ FIXES: tuple[Fix, ...] = (
     Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
+    Fix(50, "Fn::GetAtt answers a load balancer's and a target group's names and zone",
+        moto_fixes_web.fix_elbv2_attributes),
+    Fix(51, "load balancers and target groups keep their attributes, type and tags",
+        moto_fixes_web.fix_elbv2_properties, ("FF-ALB-002", "FF-ALB-003")),
+    Fix(52, "target groups and listeners are deleted with their stack", moto_fixes_web.fix_elbv2_deletes),
+    Fix(53, "AWS::AutoScaling::ScalingPolicy is created", moto_fixes_web.fix_scaling_policy_model),
+    Fix(54, "AWS::CertificateManager::Certificate is created", moto_fixes_web.fix_certificate_model),
+    Fix(55, "Auto Scaling groups keep their MetricsCollection", moto_fixes_web.fix_asg_metrics_collection),
 )
