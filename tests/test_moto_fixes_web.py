@@ -121,3 +121,23 @@ def test_web_tier_reads_back_and_goes_with_its_stack(client: Client) -> None:
     assert not client("autoscaling").describe_policies(AutoScalingGroupName=group)["ScalingPolicies"]
     assert not [c for c in client("acm").list_certificates()["CertificateSummaryList"]
                 if c["CertificateArn"] == outputs["Cert"]]
+
+
+def test_scaling_policy_reads_back_as_auto_scaling_answers(client: Client) -> None:
+    """Fix 56: what the AWS provider compares after an apply (else every plan changes the policy)."""
+    group = unique("fix-asg")
+    resources = _web_tier(client, unique("fix-alb")[:32], unique("fix-tg")[:32], group)
+    stack, _ = create(client, {k: resources[k] for k in ("Lt", "Asg")} | {"Asg": {**resources["Asg"], "Properties": {
+        **resources["Asg"]["Properties"], "TargetGroupARNs": []}}})
+    asg = client("autoscaling")
+    asg.put_scaling_policy(AutoScalingGroupName=group, PolicyName="on", PolicyType="TargetTrackingScaling",
+                           TargetTrackingConfiguration={"TargetValue": 50.0, "PredefinedMetricSpecification": {
+                               "PredefinedMetricType": "ASGAverageCPUUtilization"}})
+    asg.put_scaling_policy(AutoScalingGroupName=group, PolicyName="off", PolicyType="TargetTrackingScaling",
+                           Enabled=False, TargetTrackingConfiguration={"TargetValue": 50.0,
+                                                                       "PredefinedMetricSpecification": {
+                               "PredefinedMetricType": "ASGAverageCPUUtilization"}})
+    policies = {p["PolicyName"]: p for p in asg.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"]}
+    assert (policies["on"]["Enabled"], policies["off"]["Enabled"]) == (True, False)
+    assert not any("PredictiveScalingConfiguration" in p for p in policies.values())
+    delete(client, stack)

@@ -497,3 +497,14 @@ def test_fix_55_group_metrics_collection_is_dropped(plain: Client) -> None:
     stack(plain, _asg_resources(plain, group))
     described = plain("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
     still_needed(55, not described[0].get("EnabledMetrics"))
+
+
+def test_fix_56_scaling_policy_reads_back_without_enabled(plain: Client) -> None:
+    group = unique("plain-asg")
+    stack(plain, _asg_resources(plain, group))
+    asg = plain("autoscaling")
+    asg.put_scaling_policy(AutoScalingGroupName=group, PolicyName="cpu", PolicyType="TargetTrackingScaling",
+                           TargetTrackingConfiguration={"TargetValue": 60.0, "PredefinedMetricSpecification": {
+                               "PredefinedMetricType": "ASGAverageCPUUtilization"}})
+    policy = asg.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"][0]
+    still_needed(56, "Enabled" not in policy or "PredictiveScalingConfiguration" in policy)

@@ -118,6 +118,8 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 54. `AWS::CertificateManager::Certificate` exists (moto had no model), requested through moto's ACM with its
     tags; ACM's DNS validation is not modelled.
 55. An `AWS::AutoScaling::AutoScalingGroup`'s MetricsCollection is enabled (moto dropped it).
+56. DescribePolicies answers `Enabled` (true unless PutScalingPolicy said false) and no empty
+    PredictiveScalingConfiguration: the AWS provider planned a change to every scaling policy after each apply.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1648,4 +1650,6 @@ FIXES: tuple[Fix, ...] = (
     Fix(53, "AWS::AutoScaling::ScalingPolicy is created", moto_fixes_web.fix_scaling_policy_model),
     Fix(54, "AWS::CertificateManager::Certificate is created", moto_fixes_web.fix_certificate_model),
     Fix(55, "Auto Scaling groups keep their MetricsCollection", moto_fixes_web.fix_asg_metrics_collection),
+    Fix(56, "scaling policies read back Enabled and no empty predictive configuration",
+        moto_fixes_web.fix_scaling_policy_read_back),
 )

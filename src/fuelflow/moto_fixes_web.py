@@ -338,6 +338,42 @@ def fix_asg_metrics_collection() -> None:
     FakeAutoScalingGroup.create_from_cloudformation_json = classmethod(create_group)  # type: ignore[assignment,method-assign]
 
 
+# ------------------------------------------------------------------------------------------------- fix 56
+
+def fix_scaling_policy_read_back() -> None:
+    """DescribePolicies answers a policy as Auto Scaling does: `Enabled` (true unless PutScalingPolicy said false)
+    and no PredictiveScalingConfiguration on a policy that has none. moto left out the first and answered an empty
+    second, so the AWS provider planned `enabled false -> true` and a removed block after every apply."""
+    from moto.autoscaling.models import FakeScalingPolicy
+    from moto.autoscaling.responses import AutoScalingResponse
+
+    from fuelflow.moto_fixes import NotNeeded, _require  # here: moto_fixes imports this module
+
+    _require(AutoScalingResponse, "put_scaling_policy")
+    if "enabled" in FakeScalingPolicy.__init__.__code__.co_names:
+        raise NotNeeded("moto keeps Enabled itself")
+    original_init = FakeScalingPolicy.__init__
+    original_put = AutoScalingResponse.put_scaling_policy
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.enabled = True
+        if not self.predictive_scaling_configuration:
+            self.predictive_scaling_configuration = None
+
+    def put_scaling_policy(self: Any) -> Any:
+        result = original_put(self)
+        enabled = self._get_param("Enabled")
+        if enabled is not None:
+            for policy in self.autoscaling_backend.policies.values():
+                if policy.name == self._get_param("PolicyName"):
+                    policy.enabled = str(enabled).lower() == "true"
+        return result
+
+    FakeScalingPolicy.__init__ = __init__  # type: ignore[method-assign]
+    AutoScalingResponse.put_scaling_policy = put_scaling_policy  # type: ignore[method-assign]
+
+
 # What EnableMetricsCollection without a list enables (the Auto Scaling API reference).
 ASG_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
                "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances")
