@@ -56,6 +56,7 @@ variable "network" {
     vpc_cidr             = string
     public_subnet_cidrs  = list(string)
     private_subnet_cidrs = list(string)
+    flow_logs            = bool
   })
   nullable = false
 
@@ -153,6 +154,8 @@ variable "rds" {
     backup_retention_days = number
     deletion_protection   = bool
     monitoring_interval   = number
+    read_replica          = bool
+    slow_query_seconds    = number
   })
   nullable = false
 
@@ -185,6 +188,11 @@ variable "rds" {
     condition     = contains([0, 1, 5, 10, 15, 30, 60], var.rds.monitoring_interval)
     error_message = "rds.monitoring_interval must be one of 0, 1, 5, 10, 15, 30, 60 (seconds; 0 = off): set rds.monitoring_interval in environments/<env>.yaml."
   }
+
+  validation {
+    condition     = var.rds.slow_query_seconds >= 1 && var.rds.slow_query_seconds <= 60 && floor(var.rds.slow_query_seconds) == var.rds.slow_query_seconds
+    error_message = "rds.slow_query_seconds must be a whole number of seconds from 1 to 60: set rds.slow_query_seconds in environments/<env>.yaml."
+  }
 }
 
 variable "s3" {
@@ -214,5 +222,170 @@ variable "log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): set logs.retention_days in environments/<env>.yaml."
+  }
+}
+
+variable "web" {
+  description = "Production web tier (environments/<env>.yaml `web`): with load_balancer an Application Load Balancer and an Auto Scaling group (sizes, CPU target, rolling replacement, health check, draining, stickiness; HTTPS with certificate_arn or a certificate requested for domain_name in hosted_zone_id); without, ec2.instance_count static instances."
+  type = object({
+    load_balancer          = bool
+    min_size               = number
+    desired_capacity       = number
+    max_size               = number
+    cpu_target             = number
+    min_healthy_percentage = number
+    health_check_path      = string
+    deregistration_delay   = number
+    stickiness             = bool
+    certificate_arn        = string
+    domain_name            = string
+    hosted_zone_id         = string
+  })
+  nullable = false
+
+  validation {
+    condition     = var.web.min_size >= 1 && var.web.min_size <= 10 && floor(var.web.min_size) == var.web.min_size
+    error_message = "web.min_size must be a whole number from 1 to 10: set web.min_size in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.desired_capacity >= 1 && var.web.desired_capacity <= 10 && floor(var.web.desired_capacity) == var.web.desired_capacity
+    error_message = "web.desired_capacity must be a whole number from 1 to 10: set web.desired_capacity in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.max_size >= 1 && var.web.max_size <= 10 && floor(var.web.max_size) == var.web.max_size
+    error_message = "web.max_size must be a whole number from 1 to 10: set web.max_size in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.min_size <= var.web.desired_capacity && var.web.desired_capacity <= var.web.max_size
+    error_message = "web.desired_capacity must lie between web.min_size and web.max_size: fix them in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.cpu_target >= 10 && var.web.cpu_target <= 90 && floor(var.web.cpu_target) == var.web.cpu_target
+    error_message = "web.cpu_target must be a whole number from 10 to 90: set web.cpu_target in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.min_healthy_percentage >= 50 && var.web.min_healthy_percentage <= 100 && floor(var.web.min_healthy_percentage) == var.web.min_healthy_percentage
+    error_message = "web.min_healthy_percentage must be a whole number from 50 to 100: set web.min_healthy_percentage in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~/-]{0,254}$", var.web.health_check_path))
+    error_message = "web.health_check_path must be an absolute URL path such as /health.html: set web.health_check_path in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.deregistration_delay >= 0 && var.web.deregistration_delay <= 3600 && floor(var.web.deregistration_delay) == var.web.deregistration_delay
+    error_message = "web.deregistration_delay must be a whole number of seconds from 0 to 3600: set web.deregistration_delay in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = can(regex("^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.web.certificate_arn))
+    error_message = "web.certificate_arn must be empty or an ACM certificate ARN: fix web.certificate_arn in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = can(regex("^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.web.domain_name))
+    error_message = "web.domain_name must be empty or a lower-case DNS name such as www.example.com: fix web.domain_name in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = can(regex("^$|^Z[A-Z0-9]{1,31}$", var.web.hosted_zone_id))
+    error_message = "web.hosted_zone_id must be empty or a Route 53 hosted zone id (Z...): fix web.hosted_zone_id in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = (var.web.domain_name == "") == (var.web.hosted_zone_id == "")
+    error_message = "web.domain_name and web.hosted_zone_id go together (the certificate is validated and the record written in that zone): set both or neither in environments/<env>.yaml."
+  }
+}
+
+variable "edge" {
+  description = "Edge options in front of the load balancer (environments/<env>.yaml `edge`), each off by default: CloudFront, AWS WAF (with a per-IP rate limit per 5 minutes), a Route 53 alias record for web.domain_name."
+  type = object({
+    cloudfront     = bool
+    waf            = bool
+    waf_rate_limit = number
+    dns_record     = bool
+  })
+  nullable = false
+
+  validation {
+    condition     = var.edge.waf_rate_limit >= 100 && var.edge.waf_rate_limit <= 2000000000 && floor(var.edge.waf_rate_limit) == var.edge.waf_rate_limit
+    error_message = "edge.waf_rate_limit must be a whole number from 100 to 2000000000: set edge.waf_rate_limit in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.web.load_balancer || !(var.edge.cloudfront || var.edge.waf || var.edge.dns_record)
+    error_message = "edge.cloudfront, edge.waf and edge.dns_record sit in front of the load balancer: set web.load_balancer: true or turn them off in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = !var.edge.dns_record || var.web.domain_name != ""
+    error_message = "edge.dns_record needs web.domain_name and web.hosted_zone_id: set them or edge.dns_record: false in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = !var.edge.cloudfront || var.web.certificate_arn != "" || var.web.domain_name != ""
+    error_message = "edge.cloudfront reaches the load balancer over HTTPS only: set web.certificate_arn or web.domain_name in environments/<env>.yaml."
+  }
+}
+
+variable "monitoring" {
+  description = "Alarms (environments/<env>.yaml `monitoring`): up to two e-mail addresses subscribed to the environment's topic, and each alarm's threshold."
+  type = object({
+    alarm_emails              = list(string)
+    web_cpu_percent           = number
+    db_cpu_percent            = number
+    db_free_storage_mib       = number
+    db_freeable_memory_mib    = number
+    db_connections            = number
+    alb_5xx_count             = number
+    alb_response_time_seconds = number
+  })
+  nullable = false
+
+  validation {
+    condition     = length(var.monitoring.alarm_emails) <= 2 && length(distinct(var.monitoring.alarm_emails)) == length(var.monitoring.alarm_emails) && alltrue([for e in var.monitoring.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,63}$", e))])
+    error_message = "monitoring.alarm_emails must list at most 2 distinct e-mail addresses: fix monitoring.alarm_emails in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.web_cpu_percent >= 1 && var.monitoring.web_cpu_percent <= 100 && floor(var.monitoring.web_cpu_percent) == var.monitoring.web_cpu_percent
+    error_message = "monitoring.web_cpu_percent must be a whole number from 1 to 100: set monitoring.web_cpu_percent in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.db_cpu_percent >= 1 && var.monitoring.db_cpu_percent <= 100 && floor(var.monitoring.db_cpu_percent) == var.monitoring.db_cpu_percent
+    error_message = "monitoring.db_cpu_percent must be a whole number from 1 to 100: set monitoring.db_cpu_percent in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.db_free_storage_mib >= 256 && var.monitoring.db_free_storage_mib <= 1048576 && floor(var.monitoring.db_free_storage_mib) == var.monitoring.db_free_storage_mib
+    error_message = "monitoring.db_free_storage_mib must be a whole number from 256 to 1048576: set monitoring.db_free_storage_mib in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.db_freeable_memory_mib >= 16 && var.monitoring.db_freeable_memory_mib <= 1048576 && floor(var.monitoring.db_freeable_memory_mib) == var.monitoring.db_freeable_memory_mib
+    error_message = "monitoring.db_freeable_memory_mib must be a whole number from 16 to 1048576: set monitoring.db_freeable_memory_mib in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.db_connections >= 1 && var.monitoring.db_connections <= 100000 && floor(var.monitoring.db_connections) == var.monitoring.db_connections
+    error_message = "monitoring.db_connections must be a whole number from 1 to 100000: set monitoring.db_connections in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.alb_5xx_count >= 1 && var.monitoring.alb_5xx_count <= 100000 && floor(var.monitoring.alb_5xx_count) == var.monitoring.alb_5xx_count
+    error_message = "monitoring.alb_5xx_count must be a whole number from 1 to 100000: set monitoring.alb_5xx_count in environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.monitoring.alb_response_time_seconds >= 1 && var.monitoring.alb_response_time_seconds <= 60 && floor(var.monitoring.alb_response_time_seconds) == var.monitoring.alb_response_time_seconds
+    error_message = "monitoring.alb_response_time_seconds must be a whole number of seconds from 1 to 60: set monitoring.alb_response_time_seconds in environments/<env>.yaml."
   }
 }

@@ -6,6 +6,7 @@ Used by tests/test_interrupt_cli.py and tests/test_lock.py (Ctrl-C and concurren
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -14,10 +15,21 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 FUELFLOW = str(Path(sys.executable).parent / "fuelflow")
+
+
+def run_captured(*argv: str) -> tuple[int, str, str]:
+    """`fuelflow ARGV` in this process, its output captured without capsys: exit code, stdout, stderr."""
+    from fuelflow.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
 
 
 def run_in_process(capsys: Any, *argv: str) -> tuple[int, Any, str]:

@@ -90,6 +90,19 @@ _DELETE = object()
         ("tier", _DELETE, "tier is missing"),
         ("project", "fuel--flow", "single hyphens"),
         ("project", "fuel-flow-", "single hyphens"),
+        ("web.min_size", 3, "web.desired_capacity (1) must not be less than web.min_size (3)"),
+        ("web.max_size", 0, "from 1 to 10"),
+        ("web.health_check_path", "health.html", "not valid"),
+        ("web.certificate_arn", "arn:aws:iam::123456789012:server-certificate/x", "ACM certificate"),
+        ("web.domain_name", "www.example.com", "web.hosted_zone_id is empty but web.domain_name is set"),
+        ("web.hosted_zone_id", "Z123ABC", "web.domain_name is empty but web.hosted_zone_id is set"),
+        ("edge.waf", True, "edge.waf is true but web.load_balancer is false"),
+        ("edge.waf_rate_limit", 50, "from 100 to"),
+        ("monitoring.alarm_emails", ["ops.example.com"], "not an e-mail address"),
+        ("monitoring.alarm_emails", ["a@example.com", "b@example.com", "c@example.com"], "at most 2"),
+        ("monitoring.alarm_emails", ["a@example.com", "a@example.com"], "twice"),
+        ("rds.slow_query_seconds", 0, "from 1 to 60"),
+        ("network.flow_logs", "on", "true or false"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_and_a_fix(dev_doc: dict[str, Any], key: str, value: Any,
@@ -149,3 +162,30 @@ def test_a_name_that_would_overflow_an_aws_limit_is_refused_naming_the_limit(dev
     with pytest.raises(InputError, match="load balancer name fuel-flow-web-alb-feature-abcdefgh has 34"):
         parse_environment(doc, Path("x.yaml"))
     assert parse_environment({**doc, "name": "feature-abcdef"}, Path("x.yaml")).name == "feature-abcdef"
+
+
+def test_edge_options_need_what_they_sit_on(dev_doc: dict[str, Any]) -> None:
+    """Each edge option is refused with the setting it needs, and accepted once that is set."""
+    doc = _mutate(_mutate(dev_doc, "web.load_balancer", True), "edge.dns_record", True)
+    with pytest.raises(InputError, match=r"edge\.dns_record is true but web\.domain_name is empty"):
+        parse_environment(doc, Path("environments/dev.yaml"))
+    doc = _mutate(_mutate(doc, "web.domain_name", "www.example.com"), "web.hosted_zone_id", "Z123ABC")
+    doc = _mutate(doc, "edge.cloudfront", True)
+    env = parse_environment(doc, Path("environments/dev.yaml"))
+    assert env.web.has_certificate and env.edge.cloudfront and env.edge.dns_record
+    doc = _mutate(_mutate(_mutate(doc, "web.domain_name", ""), "web.hosted_zone_id", ""), "edge.dns_record", False)
+    with pytest.raises(InputError, match=r"edge\.cloudfront is true but the load balancer has no certificate"):
+        parse_environment(doc, Path("environments/dev.yaml"))
+
+
+def test_the_production_profile_reaches_both_engines(project_dir: Path) -> None:
+    """prod's web tier, edge and alarm settings become the same values as parameters and as variables."""
+    env = load_environment(project_dir, "prod")
+    params, tf = env.cfn_parameters(), env.tf_vars()
+    assert (params["LoadBalancer"], params["WebMinSize"], params["WebDesiredCapacity"], params["WebMaxSize"]) == \
+        ("true", "2", "2", "4")
+    assert (tf["web"]["load_balancer"], tf["web"]["min_size"], tf["web"]["max_size"]) == (True, 2, 4)
+    assert params["FlowLogs"] == "true" and tf["network"]["flow_logs"] is True
+    assert (params["AlarmEmail1"], params["AlarmEmail2"], tf["monitoring"]["alarm_emails"]) == ("", "", [])
+    assert params["AlarmDbConnections"] == str(tf["monitoring"]["db_connections"]) == "120"
+    assert params["Waf"] == params["CloudFront"] == params["DnsRecord"] == "false"

@@ -169,6 +169,11 @@ def _outside(s: Setting) -> list[tuple[str, Any]]:
         return [("not allowed", "t2.nano" if isinstance(s.values[0], str) else 2)]
     if s.type == "string":
         return [("pattern", "db.x" if s.key == "rds.instance_class" else "5.7")]
+    if s.type == "email_list":
+        assert s.max_count is not None
+        return [("not an address", ["ops.example.com"]),
+                ("too many", [f"ops{i}@example.com" for i in range(s.max_count + 1)]),
+                ("twice", ["ops@example.com", "ops@example.com"])]
     if s.type in ("cidr", "cidr_list"):
         assert s.min_prefix is not None and s.max_prefix is not None
         edges = [p for p in (s.min_prefix - 1, s.max_prefix + 1) if 0 <= p <= 32]

@@ -6,18 +6,16 @@ deploy it with each engine on the emulator — no other file edited — and find
 from __future__ import annotations
 
 import filecmp
-import io
 import json
 import shutil
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from fuelflow.cli import main
+from cli_process import run_captured
 from fuelflow.config import load_environment
 from fuelflow.emulator import Emulator
 from fuelflow.names import Names
@@ -28,11 +26,7 @@ PARTS = ("network", "s3", "iam", "ec2", "rds")
 pytestmark = pytest.mark.emulator
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+cli = run_captured
 
 
 @pytest.fixture(scope="module")

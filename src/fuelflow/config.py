@@ -26,6 +26,7 @@ from fuelflow.contract import Setting
 from fuelflow.errors import InputError
 
 ENV_DIR = "environments"
+LIST_TYPES = ("cidr_list", "email_list")  # a list setting is one CloudFormation parameter per item
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Network:
     vpc_cidr: str
     public_subnet_cidrs: tuple[str, str]
     private_subnet_cidrs: tuple[str, str]
+    flow_logs: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,58 @@ class Rds:
     backup_retention_days: int
     deletion_protection: bool
     monitoring_interval: int
+    read_replica: bool = False
+    slow_query_seconds: int = 2
+
+
+@dataclass(frozen=True)
+class Web:
+    """The production web tier: an Application Load Balancer and an Auto Scaling group (`load_balancer`).
+
+    Off, the web tier is `ec2.instance_count` static instances serving HTTP; on, the group's sizes rule.
+    """
+
+    load_balancer: bool
+    min_size: int
+    desired_capacity: int
+    max_size: int
+    cpu_target: int
+    min_healthy_percentage: int
+    health_check_path: str
+    deregistration_delay: int
+    stickiness: bool
+    certificate_arn: str = ""
+    domain_name: str = ""
+    hosted_zone_id: str = ""
+
+    @property
+    def has_certificate(self) -> bool:
+        """HTTPS is served (and HTTP redirects to it) when a certificate is given or requested for the domain."""
+        return bool(self.certificate_arn or self.domain_name)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Options in front of the load balancer, each off by default."""
+
+    cloudfront: bool
+    waf: bool
+    waf_rate_limit: int
+    dns_record: bool
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Who hears the alarms, and their thresholds."""
+
+    web_cpu_percent: int
+    db_cpu_percent: int
+    db_free_storage_mib: int
+    db_freeable_memory_mib: int
+    db_connections: int
+    alb_5xx_count: int
+    alb_response_time_seconds: int
+    alarm_emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +144,9 @@ class Environment:
     rds: Rds
     s3: S3
     logs: Logs
+    web: Web
+    edge: Edge
+    monitoring: Monitoring
     source: Path = field(default=Path(), compare=False)
 
     @property
@@ -115,7 +172,7 @@ class Environment:
                contract.identifier("environment").cfn or "": self.name}
         for spec in contract.settings().values():
             value = getattr(getattr(self, spec.section), spec.field)
-            if spec.type == "cidr_list":  # one parameter per item; "" = none
+            if spec.type in LIST_TYPES:  # one parameter per item; "" = none
                 out.update(zip(spec.cfn, [*value, *[""] * len(spec.cfn)], strict=False))
             else:
                 out[spec.cfn[0]] = _bool(value) if isinstance(value, bool) else str(value)
@@ -137,6 +194,9 @@ class Environment:
             "rds": _plain(asdict(self.rds)),
             "s3": _plain(asdict(self.s3)),
             "log_retention_days": self.logs.retention_days,
+            "web": _plain(asdict(self.web)),
+            "edge": _plain(asdict(self.edge)),
+            "monitoring": _plain(asdict(self.monitoring)),
         }
 
     def write_tf_vars(self, path: Path) -> Path:
@@ -236,6 +296,8 @@ def parse_environment(raw: Any, source: Path, expected_name: str | None = None) 
         if values[key] != required:
             v.fail(key, f"is {_yaml(values[key])} but tier is {tier}",
                    f"set {key}: {_yaml(required)} (or tier: to another tier)")
+    for key, problem, fix in _option_conflicts(values):
+        v.fail(key, problem, fix)
     too_long = names.overflowing(project, name, region)
     if too_long:
         worst = max(too_long, key=lambda t: len(t.name) - t.limit)
@@ -254,13 +316,38 @@ def parse_environment(raw: Any, source: Path, expected_name: str | None = None) 
         tier=tier,
         tags=tags,
         network=Network(net["vpc_cidr"], (net["public_subnet_cidrs"][0], net["public_subnet_cidrs"][1]),
-                        (net["private_subnet_cidrs"][0], net["private_subnet_cidrs"][1])),
+                        (net["private_subnet_cidrs"][0], net["private_subnet_cidrs"][1]), net["flow_logs"]),
         ec2=Ec2(**{**section("ec2"), "admin_ssh_cidrs": tuple(values["ec2.admin_ssh_cidrs"])}),
         rds=Rds(**section("rds")),
         s3=S3(**section("s3")),
         logs=Logs(**section("logs")),
+        web=Web(**section("web")),
+        edge=Edge(**section("edge")),
+        monitoring=Monitoring(**{**section("monitoring"), "alarm_emails": tuple(values["monitoring.alarm_emails"])}),
         source=source,
     )
+
+
+def _option_conflicts(values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Settings that are each valid but do not work together: (key, problem, fix), in file order."""
+    out: list[tuple[str, str, str]] = []
+    lb, domain, zone = values["web.load_balancer"], values["web.domain_name"], values["web.hosted_zone_id"]
+    if bool(domain) != bool(zone):
+        key, other = ("web.hosted_zone_id", "web.domain_name") if domain else ("web.domain_name", "web.hosted_zone_id")
+        out.append((key, f"is empty but {other} is set",
+                    "give both (the certificate is validated and the record written in that hosted zone) or neither"))
+    for option in ("edge.cloudfront", "edge.waf", "edge.dns_record"):
+        if values[option] and not lb:
+            out.append((option, "is true but web.load_balancer is false",
+                        f"set web.load_balancer: true (the {option.split('.')[1]} option sits in front of the load "
+                        "balancer) or turn the option off"))
+    if values["edge.dns_record"] and not domain:
+        out.append(("edge.dns_record", "is true but web.domain_name is empty",
+                    "set web.domain_name and web.hosted_zone_id, or edge.dns_record: false"))
+    if values["edge.cloudfront"] and not (values["web.certificate_arn"] or domain):
+        out.append(("edge.cloudfront", "is true but the load balancer has no certificate",
+                    "set web.certificate_arn or web.domain_name: CloudFront reaches the load balancer over HTTPS only"))
+    return out
 
 
 def _yaml(value: Any) -> str:
@@ -420,12 +507,20 @@ class _Validator:
                 other = spec.greater_than
                 self.fail(full, f"({number}) must be greater than {other} ({seen[other]})",
                           f"set {full} to at least {seen[other] + 1}")
+            if spec.at_least is not None and number < seen[spec.at_least]:
+                other = spec.at_least
+                self.fail(full, f"({number}) must not be less than {other} ({seen[other]})",
+                          f"set {full} to at least {seen[other]}, or lower {other}")
             return number
         if spec.type == "cidr":
             assert spec.min_prefix is not None and spec.max_prefix is not None
             return self.cidr(self._get(doc, full, key), full, spec.min_prefix, spec.max_prefix)
         if spec.type == "cidr_list":
             return self.cidr_list(doc, spec)
+        if spec.type == "email_list":
+            return self.email_list(doc, spec)
+        if spec.optional and doc.get(key) is None:
+            return ""
         if spec.type == "choice":
             value = self._get(doc, full, key)
             allowed = [v for v in spec.values if full != "ec2.instance_type" or v in ec2_instance_types(region)]
@@ -456,6 +551,19 @@ class _Validator:
         if len(set(out)) != len(out):
             self.fail(full, "lists a CIDR twice", "list each range once")
         return out
+
+    def email_list(self, doc: dict[str, Any], spec: Setting) -> list[str]:
+        full = spec.key
+        values = self.list_of(doc, full, spec.field)
+        if spec.max_count is not None and len(values) > spec.max_count:
+            self.fail(full, f"lists {len(values)} addresses", f"list at most {spec.max_count}")
+        assert spec.pattern is not None
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not re.fullmatch(spec.pattern, value):
+                self.fail(f"{full}[{i}]", f"{value!r} is not an e-mail address", "write it as name@example.com")
+        if len(set(values)) != len(values):
+            self.fail(full, "lists an address twice", "list each address once")
+        return list(values)
 
     def tags(self, doc: dict[str, Any], key: str) -> dict[str, str]:
         rules = contract.tags()

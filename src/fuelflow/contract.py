@@ -31,6 +31,7 @@ class Setting:
     count: int | None = None
     max_count: int | None = None
     greater_than: str | None = None
+    at_least: str | None = None  # another setting this one may equal but not undercut
     optional: bool = False
     hint: str = ""
     after_deploy: str = "updates"  # "fixed": cannot change once deployed (fixed_reason says why)
@@ -172,7 +173,7 @@ BEGIN, END = "<!-- BEGIN CONTRACT (generated: python -m fuelflow.contract docs/c
 
 def _limits(s: Setting) -> str:
     if s.type == "integer":
-        extra = f", > {s.greater_than}" if s.greater_than else ""
+        extra = f", > {s.greater_than}" if s.greater_than else f", >= {s.at_least}" if s.at_least else ""
         return f"{s.min}..{s.max}{extra}"
     if s.type == "choice":
         return ", ".join(map(str, s.values))
@@ -181,7 +182,9 @@ def _limits(s: Setting) -> str:
         return f"IPv4, /{s.min_prefix}../{s.max_prefix}" + (f", {count}" if count else "")
     if s.type == "boolean":
         return "true / false"
-    return f"`{s.pattern}`"
+    if s.type == "email_list":
+        return f"e-mail addresses, at most {s.max_count}"
+    return f"`{s.pattern}`" + (" (empty: none)" if s.optional else "")
 
 
 def render_markdown() -> str:

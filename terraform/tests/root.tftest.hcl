@@ -50,6 +50,7 @@ variables {
     vpc_cidr             = "10.10.0.0/16"
     public_subnet_cidrs  = ["10.10.0.0/24", "10.10.1.0/24"]
     private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]
+    flow_logs            = false
   }
   ec2 = {
     instance_type    = "t3.micro"
@@ -66,12 +67,44 @@ variables {
     backup_retention_days = 7
     deletion_protection   = false
     monitoring_interval   = 60
+    read_replica          = false
+    slow_query_seconds    = 2
   }
   s3 = {
     log_expiration_days                = 90
     noncurrent_version_expiration_days = 30
   }
   log_retention_days = 30
+  web = {
+    load_balancer          = false
+    min_size               = 1
+    desired_capacity       = 1
+    max_size               = 2
+    cpu_target             = 60
+    min_healthy_percentage = 50
+    health_check_path      = "/health.html"
+    deregistration_delay   = 30
+    stickiness             = false
+    certificate_arn        = ""
+    domain_name            = ""
+    hosted_zone_id         = ""
+  }
+  edge = {
+    cloudfront     = false
+    waf            = false
+    waf_rate_limit = 2000
+    dns_record     = false
+  }
+  monitoring = {
+    web_cpu_percent           = 80
+    db_cpu_percent            = 80
+    db_free_storage_mib       = 2048
+    db_freeable_memory_mib    = 64
+    db_connections            = 60
+    alb_5xx_count             = 10
+    alb_response_time_seconds = 2
+    alarm_emails              = []
+  }
 }
 
 run "dev_plans" {
@@ -128,6 +161,7 @@ run "prod_plans" {
       vpc_cidr             = "10.20.0.0/16"
       public_subnet_cidrs  = ["10.20.0.0/24", "10.20.1.0/24"]
       private_subnet_cidrs = ["10.20.10.0/24", "10.20.11.0/24"]
+      flow_logs            = true
     }
     ec2 = {
       instance_type    = "t3.small"
@@ -144,12 +178,38 @@ run "prod_plans" {
       backup_retention_days = 7
       deletion_protection   = true
       monitoring_interval   = 60
+      read_replica          = false
+      slow_query_seconds    = 2
     }
     s3 = {
       log_expiration_days                = 365
       noncurrent_version_expiration_days = 90
     }
     log_retention_days = 90
+    web = {
+      load_balancer          = true
+      min_size               = 2
+      desired_capacity       = 2
+      max_size               = 4
+      cpu_target             = 60
+      min_healthy_percentage = 50
+      health_check_path      = "/health.html"
+      deregistration_delay   = 30
+      stickiness             = false
+      certificate_arn        = ""
+      domain_name            = ""
+      hosted_zone_id         = ""
+    }
+    monitoring = {
+      alarm_emails              = []
+      web_cpu_percent           = 80
+      db_cpu_percent            = 80
+      db_free_storage_mib       = 5120
+      db_freeable_memory_mib    = 128
+      db_connections            = 120
+      alb_5xx_count             = 10
+      alb_response_time_seconds = 2
+    }
   }
 
   assert {
@@ -193,6 +253,8 @@ run "monitoring_can_be_switched_off" {
       backup_retention_days = 1
       deletion_protection   = false
       monitoring_interval   = 0
+      read_replica          = false
+      slow_query_seconds    = 2
     }
   }
 
