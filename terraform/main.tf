@@ -46,6 +46,22 @@ module "ec2" {
   root_volume_size      = var.ec2.root_volume_size
   admin_ssh_cidrs       = var.ec2.admin_ssh_cidrs
   log_retention_days    = var.log_retention_days
+
+  # Web tier behind a load balancer (web.load_balancer): without it, the static instances above.
+  load_balancer          = var.web.load_balancer
+  min_size               = var.web.min_size
+  desired_capacity       = var.web.desired_capacity
+  max_size               = var.web.max_size
+  cpu_target             = var.web.cpu_target
+  min_healthy_percentage = var.web.min_healthy_percentage
+  health_check_path      = var.web.health_check_path
+  deregistration_delay   = var.web.deregistration_delay
+  stickiness             = var.web.stickiness
+  certificate_arn        = var.web.certificate_arn
+  domain_name            = var.web.domain_name
+  hosted_zone_id         = var.web.hosted_zone_id
+  deletion_protection    = var.rds.deletion_protection
+  access_logs_bucket     = module.s3.logs_bucket_name
 }
 
 module "rds" {

@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "cloudformation").glob("*.yaml"))
 TEMPLATE_LOCAL = {"LatestAmiId"}  # a template's own input, not an environment setting
 NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName", "LogGroupName",
-                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier")
+                   "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier",
+                   "AutoScalingGroupName")
+# Types whose generic `Name` property is an AWS name of the contract.
+NAMED_BY_NAME = ("AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup")
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:
@@ -134,7 +137,7 @@ def test_template_names_are_the_contracts_names() -> None:
         data, _ = decode(str(path))
         assert data is not None
         for logical, res in data["Resources"].items():
-            for prop in NAME_PROPERTIES:
+            for prop in NAME_PROPERTIES + (("Name",) if res.get("Type") in NAMED_BY_NAME else ()):
                 value = (res.get("Properties") or {}).get(prop)
                 if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
                     fmt = _format_of(value["Fn::Sub"])
