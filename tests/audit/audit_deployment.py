@@ -11,6 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fuelflow.audit import Engine, Names, Result, Status, run_audit
 from fuelflow.aws import AwsContext
 from fuelflow.config import Environment, parse_environment
@@ -32,6 +34,11 @@ def env_doc(project: str, name: str = "dev", **sections: dict[str, Any]) -> dict
         "s3": {"log_expiration_days": 90, "noncurrent_version_expiration_days": 30},
         "logs": {"retention_days": 30},
     }
+    # Settings these tests do not set come from the repository's dev file (the production profile's sections).
+    defaults = yaml.safe_load((Path(__file__).resolve().parents[2] / "environments" / "dev.yaml").read_text())
+    for key, values in defaults.items():
+        if isinstance(values, dict) and key != "tags":
+            doc[key] = {**values, **doc.get(key, {})}
     for key, values in sections.items():
         doc[key] = {**doc[key], **values}
     return doc

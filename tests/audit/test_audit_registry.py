@@ -15,15 +15,17 @@ CONTROL_IDS = [
     "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007",
     "FF-SG-001", "FF-SG-002", "FF-SG-003",
     "FF-EC2-001", "FF-EC2-002",
+    "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004",
     "FF-IAM-001", "FF-IAM-002",
     "FF-LOG-001",
     "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004", "FF-TF-005",
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
-MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "TF": "tfstate"}
+MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "TF": "tfstate",
+             "ALB": "alb"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
 PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "IAM": {"iam"},
-                    "LOG": {"cloudwatch"}, "TF": {"s3", "dynamodb"}}
+                    "LOG": {"cloudwatch"}, "TF": {"s3", "dynamodb"}, "ALB": {"elbv2", "ec2"}}
 
 
 def test_the_registry_holds_exactly_the_controls_in_report_order() -> None:
@@ -62,6 +64,8 @@ def test_every_control_is_described_and_mapped() -> None:
     "Versioning enabled for critical buckets", "CloudWatch logs export enabled", "Automated backups configured",
     "IMDSv2 required", "no SSH from the internet", "TLS-only bucket policy", "RDS is private", "TLS required",
     "deletion protection", "LockID table", "no * actions on * resources", "only from the web tier",
+    "HTTPS listener with a TLS 1.2+ policy", "ALB access logs", "drop invalid header fields",
+    "only from the load balancer's security group",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

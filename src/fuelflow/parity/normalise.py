@@ -100,6 +100,13 @@ KINDS = {
     "AWS::RDS::DBParameterGroup": "db-parameter-group", "aws_db_parameter_group": "db-parameter-group",
     "AWS::Logs::LogGroup": "log-group", "aws_cloudwatch_log_group": "log-group",
     "AWS::CloudWatch::Alarm": "alarm", "aws_cloudwatch_metric_alarm": "alarm",
+    # web tier behind a load balancer (fuelflow.parity.web)
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "lb", "aws_lb": "lb",
+    "AWS::ElasticLoadBalancingV2::TargetGroup": "target-group", "aws_lb_target_group": "target-group",
+    "AWS::ElasticLoadBalancingV2::Listener": "listener", "aws_lb_listener": "listener",
+    "AWS::AutoScaling::AutoScalingGroup": "asg", "aws_autoscaling_group": "asg",
+    "AWS::AutoScaling::ScalingPolicy": "scaling-policy", "aws_autoscaling_policy": "scaling-policy",
+    "AWS::CertificateManager::Certificate": "certificate", "aws_acm_certificate": "certificate",
 }
 
 @dataclass
@@ -196,10 +203,12 @@ def _name_of(r: Resource) -> Any:
                  "instance-profile": "InstanceProfileName", "launch-template": "LaunchTemplateName",
                  "db": "DBInstanceIdentifier", "log-group": "LogGroupName",
                  "alarm": "AlarmName", "db-subnet-group": "DBSubnetGroupName", "policy": "PolicyName",
-                 "db-parameter-group": "DBParameterGroupName"}
+                 "db-parameter-group": "DBParameterGroupName", "lb": "Name", "target-group": "Name",
+                 "asg": "AutoScalingGroupName"}
     tf_names = {"bucket": "bucket", "sg": "name", "role": "name", "instance-profile": "name",
                 "launch-template": "name", "db": "identifier", "log-group": "name", "alarm": "alarm_name",
-                "db-subnet-group": "name", "policy": "name", "db-parameter-group": "name"}
+                "db-subnet-group": "name", "policy": "name", "db-parameter-group": "name", "lb": "name",
+                "target-group": "name", "asg": "name"}
     table = cfn_names if r.engine == "cfn" else tf_names
     return r.props.get(table.get(r.kind, "")) if r.kind in table else None
 
@@ -253,6 +262,12 @@ def _register(resources: list[Resource], ctx: Context,
                 syms.literal(name, sym)
         elif kind == "log-group":
             sym = f"log-group:{name}"
+        elif kind in ("lb", "target-group", "asg"):
+            sym = f"{kind}:{ctx.core(name)}"
+        elif kind == "listener":
+            sym = f"listener:{r.props.get('Port' if cfn else 'port')}"
+        elif kind in ("scaling-policy", "certificate"):
+            sym = kind  # one of each in this architecture
         if sym is None:
             sym = f"{kind}:{r.key}"
         of[r.key] = sym

@@ -10,9 +10,10 @@ output "app_data_bucket_arn" {
 
 output "logs_bucket_name" {
   description = "Name of the logs bucket (also the access-log target of the other two and of the load balancer)."
-  # Read through the policy, so that a load balancer given this name is created after the policy that
-  # lets Elastic Load Balancing deliver its access logs (AWS checks that when access logs are switched on).
-  value = aws_s3_bucket_policy.logs.bucket
+  value       = aws_s3_bucket.logs.bucket
+  # A load balancer given this name is created after the policy that lets Elastic Load Balancing deliver
+  # its access logs (AWS checks that when access logs are switched on).
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 output "logs_bucket_arn" {
