@@ -264,6 +264,8 @@ def _register(resources: list[Resource], ctx: Context,
             sym = f"log-group:{name}"
         elif kind in ("lb", "target-group", "asg"):
             sym = f"{kind}:{ctx.core(name)}"
+            if kind == "asg":  # referenced by name (a scaling policy's group)
+                syms.literal(name, sym)
         elif kind == "listener":
             sym = f"listener:{r.props.get('Port' if cfn else 'port')}"
         elif kind in ("scaling-policy", "certificate"):
