@@ -82,7 +82,7 @@ def fix_elbv2_attributes() -> None:
         raise UnformattedGetAttTemplateException()
 
     FakeLoadBalancer.get_cfn_attribute = lb_attribute  # type: ignore[method-assign]
-    FakeTargetGroup.has_cfn_attr = classmethod(tg_has_attr)  # type: ignore[assignment,method-assign,arg-type]
+    FakeTargetGroup.has_cfn_attr = classmethod(tg_has_attr)  # type: ignore[assignment,method-assign]
     FakeTargetGroup.get_cfn_attribute = tg_attribute  # type: ignore[attr-defined]
 
 
@@ -126,13 +126,13 @@ def fix_elbv2_properties() -> None:
     lb_create = FakeLoadBalancer.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
     tg_create = FakeTargetGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_lb(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
+    def create_lb(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
                   **kwargs: Any) -> Any:
         lb = lb_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         apply_lb_properties(lb, cloudformation_json.get("Properties") or {}, account_id, region_name)
         return lb
 
-    def create_tg(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
+    def create_tg(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
                   **kwargs: Any) -> Any:
         tg = tg_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         apply_tg_properties(tg, cloudformation_json.get("Properties") or {}, account_id, region_name)
@@ -230,7 +230,8 @@ def fix_scaling_policy_model() -> None:
             group = p["AutoScalingGroupName"]
             name = p.get("PolicyName") or resource_name
             warmup = p.get("EstimatedInstanceWarmup")
-            policy = autoscaling_backends[account_id][region_name].put_scaling_policy(
+            backend: Any = autoscaling_backends[account_id][region_name]  # moto's annotations say str
+            policy = backend.put_scaling_policy(
                 name=name, policy_type=p.get("PolicyType", "SimpleScaling"),
                 metric_aggregation_type=p.get("MetricAggregationType"), adjustment_type=p.get("AdjustmentType"),
                 as_name=group, min_adjustment_magnitude=p.get("MinAdjustmentMagnitude"),
@@ -302,7 +303,8 @@ def fix_certificate_model() -> None:
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
                                             region_name: str, **kwargs: Any) -> Certificate:
             p = cloudformation_json["Properties"]
-            arn = acm_backends[account_id][region_name].request_certificate(
+            backend: Any = acm_backends[account_id][region_name]  # idempotency_token may be None
+            arn = backend.request_certificate(
                 domain_name=p["DomainName"], idempotency_token=None,
                 subject_alt_names=list(p.get("SubjectAlternativeNames") or []), tags=_tags(p))
             return cls(arn)
@@ -326,7 +328,7 @@ def fix_asg_metrics_collection() -> None:
 
     create = FakeAutoScalingGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-    def create_group(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
+    def create_group(cls: Any, /, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
                      **kwargs: Any) -> Any:
         group = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         collection = (cloudformation_json.get("Properties") or {}).get("MetricsCollection") or []
