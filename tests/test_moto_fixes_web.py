@@ -141,3 +141,12 @@ def test_scaling_policy_reads_back_as_auto_scaling_answers(client: Client) -> No
     assert (policies["on"]["Enabled"], policies["off"]["Enabled"]) == (True, False)
     assert not any("PredictiveScalingConfiguration" in p for p in policies.values())
     delete(client, stack)
+
+
+def test_load_balancer_without_scheme_is_internet_facing(client: Client) -> None:
+    """Fix 57: what the AWS provider sends for `internal = false`."""
+    _, subnets = _network(client)
+    name = unique("fix-alb")[:32]
+    client("elbv2").create_load_balancer(Name=name, Subnets=subnets)
+    [lb] = client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"]
+    assert lb["Scheme"] == "internet-facing"

@@ -508,3 +508,10 @@ def test_fix_56_scaling_policy_reads_back_without_enabled(plain: Client) -> None
                                "PredefinedMetricType": "ASGAverageCPUUtilization"}})
     policy = asg.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"][0]
     still_needed(56, "Enabled" not in policy or "PredictiveScalingConfiguration" in policy)
+
+
+def test_fix_57_load_balancer_without_scheme_has_none(plain: Client) -> None:
+    _, subnets = _lb_network(plain)
+    name = unique("plb")[:32]
+    lb = plain("elbv2").create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]
+    still_needed(57, "Scheme" not in lb)

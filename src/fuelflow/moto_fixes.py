@@ -120,6 +120,8 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 55. An `AWS::AutoScaling::AutoScalingGroup`'s MetricsCollection is enabled (moto dropped it).
 56. DescribePolicies answers `Enabled` (true unless PutScalingPolicy said false) and no empty
     PredictiveScalingConfiguration: the AWS provider planned a change to every scaling policy after each apply.
+57. CreateLoadBalancer without a Scheme makes an internet-facing load balancer (moto stored none: the AWS provider
+    leaves Scheme out for `internal = false`, and DescribeLoadBalancers then answered no Scheme).
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -1652,4 +1654,6 @@ FIXES: tuple[Fix, ...] = (
     Fix(55, "Auto Scaling groups keep their MetricsCollection", moto_fixes_web.fix_asg_metrics_collection),
     Fix(56, "scaling policies read back Enabled and no empty predictive configuration",
         moto_fixes_web.fix_scaling_policy_read_back),
+    Fix(57, "a load balancer created without a Scheme is internet-facing",
+        moto_fixes_web.fix_load_balancer_default_scheme),
 )

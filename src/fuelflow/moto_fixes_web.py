@@ -376,6 +376,26 @@ def fix_scaling_policy_read_back() -> None:
     AutoScalingResponse.put_scaling_policy = put_scaling_policy  # type: ignore[method-assign]
 
 
+# ------------------------------------------------------------------------------------------------- fix 57
+
+def fix_load_balancer_default_scheme() -> None:
+    """CreateLoadBalancer without a Scheme makes an internet-facing load balancer, as ELB does (the AWS provider
+    leaves Scheme out for `internal = false`): moto stored None, so DescribeLoadBalancers answered no Scheme."""
+    from moto.elbv2.models import ELBv2Backend
+
+    from fuelflow.moto_fixes import _require  # here: moto_fixes imports this module
+
+    _require(ELBv2Backend, "create_load_balancer")
+    original = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("scheme") is None and len(args) < 5:
+            kwargs["scheme"] = "internet-facing"
+        return original(self, *args, **kwargs)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+
+
 # What EnableMetricsCollection without a list enables (the Auto Scaling API reference).
 ASG_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
                "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances")

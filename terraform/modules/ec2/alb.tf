@@ -142,14 +142,19 @@ resource "aws_acm_certificate" "web" {
 }
 
 # One domain, one validation record (a count, not a for_each over the options: their keys are unknown
-# until the certificate exists).
+# until the certificate exists). ACM always answers one option per domain; `one()` of none is only a plan
+# with a mock provider.
+locals {
+  certificate_validation = local.request_certificate ? one(aws_acm_certificate.web[0].domain_validation_options) : null
+}
+
 resource "aws_route53_record" "certificate_validation" {
   count = local.request_certificate ? 1 : 0
 
   zone_id         = var.hosted_zone_id
-  name            = tolist(aws_acm_certificate.web[0].domain_validation_options)[0].resource_record_name
-  type            = tolist(aws_acm_certificate.web[0].domain_validation_options)[0].resource_record_type
-  records         = [tolist(aws_acm_certificate.web[0].domain_validation_options)[0].resource_record_value]
+  name            = try(local.certificate_validation.resource_record_name, "_pending.${var.domain_name}")
+  type            = try(local.certificate_validation.resource_record_type, "CNAME")
+  records         = [try(local.certificate_validation.resource_record_value, "pending.acm-validations.aws.")]
   ttl             = 60
   allow_overwrite = true
 }
