@@ -48,6 +48,22 @@ module "ec2" {
   root_volume_size      = var.ec2.root_volume_size
   admin_ssh_cidrs       = var.ec2.admin_ssh_cidrs
   log_retention_days    = var.log_retention_days
+
+  # Web tier behind a load balancer (web.load_balancer): without it, the static instances above.
+  load_balancer          = var.web.load_balancer
+  min_size               = var.web.min_size
+  desired_capacity       = var.web.desired_capacity
+  max_size               = var.web.max_size
+  cpu_target             = var.web.cpu_target
+  min_healthy_percentage = var.web.min_healthy_percentage
+  health_check_path      = var.web.health_check_path
+  deregistration_delay   = var.web.deregistration_delay
+  stickiness             = var.web.stickiness
+  certificate_arn        = var.web.certificate_arn
+  domain_name            = var.web.domain_name
+  hosted_zone_id         = var.web.hosted_zone_id
+  deletion_protection    = var.rds.deletion_protection
+  access_logs_bucket     = module.s3.logs_bucket_name
 }
 
 module "rds" {
@@ -73,9 +89,8 @@ module "rds" {
 }
 
 # Edge options (edge.waf, edge.cloudfront, edge.dns_record), all off by default: with every switch off the
-# module creates nothing. It sits in front of the web tier's load balancer. try(): the ec2 module's load
-# balancer outputs exist only once the web tier is merged (https_listener_arn and target_group_arn are asked
-# of it); a switch turned on without them is refused by the edge module's own validations.
+# module creates nothing. It sits in front of the web tier's load balancer (the ec2 module's outputs are null
+# without one; a switch turned on without a load balancer is refused by the edge module's own validations).
 module "edge" {
   source = "./modules/edge"
 
@@ -88,11 +103,11 @@ module "edge" {
   domain_name            = var.web.domain_name
   hosted_zone_id         = var.web.hosted_zone_id
   certificate_arn        = var.web.certificate_arn
-  load_balancer_arn      = try(module.ec2.load_balancer_arn, null)
-  load_balancer_dns_name = try(module.ec2.load_balancer_dns_name, null)
-  load_balancer_zone_id  = try(module.ec2.load_balancer_zone_id, null)
-  https_listener_arn     = try(module.ec2.https_listener_arn, null)
-  target_group_arn       = try(module.ec2.target_group_arn, null)
+  load_balancer_arn      = module.ec2.load_balancer_arn
+  load_balancer_dns_name = module.ec2.load_balancer_dns_name
+  load_balancer_zone_id  = module.ec2.load_balancer_zone_id
+  https_listener_arn     = module.ec2.https_listener_arn
+  target_group_arn       = module.ec2.target_group_arn
   logs_bucket_name       = module.s3.logs_bucket_name
 }
 

@@ -94,6 +94,16 @@ output "launch_template_id" {
   value       = module.ec2.launch_template_id
 }
 
+output "autoscaling_group_name" {
+  description = "Name of the web Auto Scaling group (web.load_balancer; null without)."
+  value       = module.ec2.autoscaling_group_name
+}
+
+output "load_balancer_dns_name" {
+  description = "DNS name of the load balancer, the site's address without a domain (web.load_balancer; null without)."
+  value       = module.ec2.load_balancer_dns_name
+}
+
 output "instance_ids" {
   description = "IDs of the web instances in order (Instance1Id..Instance4Id)."
   value       = module.ec2.instance_ids

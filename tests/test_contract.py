@@ -30,9 +30,9 @@ TEMPLATES = sorted((ROOT / "cloudformation").glob("*.yaml"))
 TEMPLATE_LOCAL = {"LatestAmiId"}  # a template's own input, not an environment setting
 NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName", "LogGroupName",
                    "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier", "TopicName",
-                   "DashboardName", "AliasName")
+                   "DashboardName", "AliasName", "AutoScalingGroupName")
 # `Name` is a name property only on these types (elsewhere it can be anything).
-NAMED_BY_NAME = ("AWS::SSM::Parameter",)
+NAMED_BY_NAME = ("AWS::SSM::Parameter", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup")
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:

@@ -190,9 +190,9 @@ def test_reports_an_iam_action_added_in_cloudformation(tmp_path: Path) -> None:
 
 
 def _mutate_terraform(project: Path) -> None:
-    """Drop the web tier's HTTPS ingress rule and pin the backup retention to 14 days, in Terraform only."""
+    """Drop the web tier's HTTPS egress rule and pin the backup retention to 14 days, in Terraform only."""
     ec2 = project / "terraform" / "modules" / "ec2" / "main.tf"
-    _edit(ec2, r'^resource "aws_vpc_security_group_ingress_rule" "[a-z_]+" \{\n(?:(?!^\}).)*?'
+    _edit(ec2, r'^resource "aws_vpc_security_group_egress_rule" "[a-z_]+" \{\n(?:(?!^\}).)*?'
                r"from_port\s*=\s*443\b(?:(?!^\}).)*?^\}\n", "")
     _edit(project / "terraform" / "modules" / "rds" / "main.tf",
           r"^(\s*backup_retention_period\s*=\s*)[^\n]*$", r"\g<1>14")
@@ -201,7 +201,7 @@ def _mutate_terraform(project: Path) -> None:
 def _assert_terraform_mutations_reported(before: list[Difference], after: list[Difference]) -> None:
     new = {str(d) for d in _new(before, after)}
     assert new == {
-        "security_groups.web.rules: cloudformation/ec2-instances.yaml has ingress tcp port 443 from 0.0.0.0/0, "
+        "security_groups.web.rules: cloudformation/ec2-instances.yaml has egress tcp port 443 to 0.0.0.0/0, "
         "terraform/modules/ec2/main.tf does not",
         "rds.db.backup_retention_days: cloudformation/rds-database.yaml says 7, "
         "terraform/modules/rds/main.tf says 14",

@@ -266,7 +266,7 @@ def test_security_group_rules(lab: Lab, deployed: dict[str, Any]) -> None:
         return [r for r in rules if not r["IsEgress"]]
 
     web = ingress(deployed["web_sg_id"])
-    assert {(r["FromPort"], r.get("CidrIpv4")) for r in web} == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+    assert {(r["FromPort"], r.get("CidrIpv4")) for r in web} == {(80, "0.0.0.0/0")}  # no 443: nothing listens
     assert not any(r["FromPort"] <= 22 <= r["ToPort"] for r in web)  # no SSH: SSM Session Manager
     db = ingress(deployed["db_sg_id"])
     assert [(r["FromPort"], r["ToPort"], r.get("ReferencedGroupInfo", {}).get("GroupId")) for r in db] == [

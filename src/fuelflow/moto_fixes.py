@@ -106,6 +106,23 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 41. A new DB instance gets AWS's default certificate authority, rds-ca-rsa2048-g1 (moto: the retired
     "rds-ca-default"). The AWS provider compares the CreateDBInstance answer with `ca_cert_identifier` and, on a
     difference, sends a ModifyDBInstance and waits for the instance again: 80 s more of every Terraform DB create.
+50. `Fn::GetAtt` on a load balancer answers LoadBalancerFullName (the `app/<name>/<id>` CloudWatch dimension),
+    CanonicalHostedZoneID and SecurityGroups (moto raised NotImplementedError), and on a target group
+    TargetGroupFullName, TargetGroupName and LoadBalancerArns (moto's target group had no Fn::GetAtt at all).
+51. `AWS::ElasticLoadBalancingV2::LoadBalancer` keeps LoadBalancerAttributes (access logs, deletion protection,
+    dropped invalid header fields), Type, IpAddressType and Tags; `...::TargetGroup` keeps TargetGroupAttributes
+    (deregistration delay, stickiness), HealthCheckEnabled and Tags. moto's CloudFormation engine dropped them.
+52. Target groups and listeners are deleted with their stack or when an update removes them (moto had no delete
+    for either: a destroyed environment kept its target group).
+53. `AWS::AutoScaling::ScalingPolicy` exists (moto had no model: the group never got its target-tracking
+    policy); Ref is the policy ARN.
+54. `AWS::CertificateManager::Certificate` exists (moto had no model), requested through moto's ACM with its
+    tags; ACM's DNS validation is not modelled.
+55. An `AWS::AutoScaling::AutoScalingGroup`'s MetricsCollection is enabled (moto dropped it).
+56. DescribePolicies answers `Enabled` (true unless PutScalingPolicy said false) and no empty
+    PredictiveScalingConfiguration: the AWS provider planned a change to every scaling policy after each apply.
+57. CreateLoadBalancer without a Scheme makes an internet-facing load balancer (moto stored none: the AWS provider
+    leaves Scheme out for `internal = false`, and DescribeLoadBalancers then answered no Scheme).
 60. `AWS::SNS::Subscription` exists (moto had no model for it: an e-mail subscription was silently skipped):
     SNS Subscribe on create, Unsubscribe on delete; Ref is the subscription ARN.
 61. `AWS::SNS::TopicPolicy` exists (moto had no model: the topic kept SNS's default policy): SetTopicAttributes
@@ -137,7 +154,7 @@ Each fix from 6 on leaves alone what a later moto does itself: a setting moto al
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24, 70, 72 look before patching) or failed (its patch target moved:
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54, 70, 72 look before patching) or failed (its patch target moved:
 the fix patches nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the
 installed moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
 moto server: when one of those tests fails, moto does it itself and the fix can go.
@@ -1925,6 +1942,7 @@ def _fix_put_composite_alarm() -> None:
 
 
 from fuelflow import moto_fixes_edge  # noqa: E402 - fixes 70-79 (database, network, edge options)
+from fuelflow import moto_fixes_web  # noqa: E402 - fixes 50-59 (web tier); they import NotNeeded from here
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -1963,6 +1981,18 @@ FIXES: tuple[Fix, ...] = (
     Fix(33, "DB parameter and subnet groups in use cannot be deleted", _fix_rds_groups_in_use),
     Fix(40, "a launch template's tags read back as last tagged", _fix_launch_template_live_tags),
     Fix(41, "a new DB instance gets RDS's default certificate authority", _fix_db_instance_default_ca),
+    Fix(50, "Fn::GetAtt answers a load balancer's and a target group's names and zone",
+        moto_fixes_web.fix_elbv2_attributes),
+    Fix(51, "load balancers and target groups keep their attributes, type and tags",
+        moto_fixes_web.fix_elbv2_properties, ("FF-ALB-002", "FF-ALB-003")),
+    Fix(52, "target groups and listeners are deleted with their stack", moto_fixes_web.fix_elbv2_deletes),
+    Fix(53, "AWS::AutoScaling::ScalingPolicy is created", moto_fixes_web.fix_scaling_policy_model),
+    Fix(54, "AWS::CertificateManager::Certificate is created", moto_fixes_web.fix_certificate_model),
+    Fix(55, "Auto Scaling groups keep their MetricsCollection", moto_fixes_web.fix_asg_metrics_collection),
+    Fix(56, "scaling policies read back Enabled and no empty predictive configuration",
+        moto_fixes_web.fix_scaling_policy_read_back),
+    Fix(57, "a load balancer created without a Scheme is internet-facing",
+        moto_fixes_web.fix_load_balancer_default_scheme),
     Fix(60, "AWS::SNS::Subscription is created", _fix_sns_subscription_model),
     Fix(61, "AWS::SNS::TopicPolicy is created", _fix_sns_topic_policy_model),
     Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001", "FF-MON-003")),

@@ -53,6 +53,22 @@ class Names:
         return self.build("web_sg")
 
     @property
+    def alb_sg(self) -> str:
+        return self.build("alb_sg")
+
+    @property
+    def load_balancer(self) -> str:
+        return self.build("load_balancer")
+
+    @property
+    def target_group(self) -> str:
+        return self.build("target_group")
+
+    @property
+    def asg(self) -> str:
+        return self.build("asg")
+
+    @property
     def db_sg(self) -> str:
         return self.build("db_sg")
 

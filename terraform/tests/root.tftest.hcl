@@ -213,8 +213,8 @@ run "prod_plans" {
   }
 
   assert {
-    condition     = length(output.instance_ids) == 2
-    error_message = "prod runs ec2.instance_count = 2 instances."
+    condition     = length(output.instance_ids) == 0 && output.autoscaling_group_name == "fuel-flow-web-asg-prod"
+    error_message = "prod runs its web tier in the Auto Scaling group behind the load balancer (web.load_balancer), no static instances."
   }
 
   assert {

@@ -15,6 +15,7 @@ CONTROL_IDS = [
     "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007", "FF-RDS-008",
     "FF-SG-001", "FF-SG-002", "FF-SG-003",
     "FF-EC2-001", "FF-EC2-002",
+    "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004",
     "FF-IAM-001", "FF-IAM-002",
     "FF-LOG-001", "FF-LOG-002",
     "FF-MON-001", "FF-MON-002", "FF-MON-003",
@@ -23,11 +24,11 @@ CONTROL_IDS = [
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
 MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "MON": "monitoring",
-             "WAF": "edge", "TF": "tfstate"}
+             "WAF": "edge", "TF": "tfstate", "ALB": "alb"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
 PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "IAM": {"iam"},
                     "LOG": {"cloudwatch", "vpc"}, "MON": {"cloudwatch", "sns"},
-                    "WAF": {"elbv2", "wafv2"}, "TF": {"s3", "dynamodb"}}
+                    "WAF": {"elbv2", "wafv2"}, "TF": {"s3", "dynamodb"}, "ALB": {"elbv2", "ec2"}}
 
 
 def test_the_registry_holds_exactly_the_controls_in_report_order() -> None:
@@ -69,6 +70,8 @@ def test_every_control_is_described_and_mapped() -> None:
     "deletion protection", "LockID table", "no * actions on * resources", "only from the web tier",
     "every alarm has alarm and OK actions", "not alias/aws/sns", "composite environment-unhealthy alarm",
     "VPC flow logs", "optional read replica", "AWS WAF web ACL",
+    "HTTPS listener with a TLS 1.2+ policy", "ALB access logs", "drop invalid header fields",
+    "only from the load balancer's security group",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

@@ -21,8 +21,10 @@ from fuelflow.errors import InputError
 def test_compliant_environment_passes_everything(dep: Deployment) -> None:
     dep.everything()
     report = run_audit(dep.aws, dep.env, "terraform")
-    # dev: deletion protection (production tier only) and the switched-off options are not applicable
-    switched_off = {"FF-RDS-007", "FF-LOG-002", "FF-RDS-008", "FF-WAF-001"}
+    # dev: deletion protection (production tier only) and the switched-off options (flow logs, replica, WAF,
+    # load balancer) are not applicable
+    switched_off = {"FF-RDS-007", "FF-LOG-002", "FF-RDS-008", "FF-WAF-001", "FF-ALB-001", "FF-ALB-002",
+                    "FF-ALB-003", "FF-ALB-004"}
     bad = [r for r in report.results if r.status is not Status.PASSED
            and not (r.control_id in switched_off and r.status is Status.NOT_APPLICABLE)]
     assert bad == []

@@ -9,6 +9,7 @@ from typing import Any
 from fuelflow.cfn_eval import evaluate_project
 from fuelflow.config import load_environment
 from fuelflow.parity import normalise as norm
+from fuelflow.parity import web
 from fuelflow.parity.model import Model
 
 
@@ -330,4 +331,4 @@ def _cfn_monitoring(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: di
 
 
 _CFN_BUILDERS: list[norm.Builder] = [_cfn_network, _cfn_buckets, _cfn_security_groups, _cfn_iam, _cfn_ec2, _cfn_rds,
-                                _cfn_logs, _cfn_monitoring]
+                                _cfn_logs, _cfn_monitoring, web.cfn_web]

@@ -109,6 +109,13 @@ KINDS = {
     "AWS::KMS::Alias": "kms-alias", "aws_kms_alias": "kms-alias",
     "AWS::SSM::Parameter": "ssm-parameter", "aws_ssm_parameter": "ssm-parameter",
     "AWS::EC2::FlowLog": "flow-log", "aws_flow_log": "flow-log",
+    # web tier behind a load balancer (fuelflow.parity.web)
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "lb", "aws_lb": "lb",
+    "AWS::ElasticLoadBalancingV2::TargetGroup": "target-group", "aws_lb_target_group": "target-group",
+    "AWS::ElasticLoadBalancingV2::Listener": "listener", "aws_lb_listener": "listener",
+    "AWS::AutoScaling::AutoScalingGroup": "asg", "aws_autoscaling_group": "asg",
+    "AWS::AutoScaling::ScalingPolicy": "scaling-policy", "aws_autoscaling_policy": "scaling-policy",
+    "AWS::CertificateManager::Certificate": "certificate", "aws_acm_certificate": "certificate",
 }
 
 DIMENSION_ATTRS = {
@@ -220,12 +227,13 @@ def _name_of(r: Resource) -> Any:
                  "alarm": "AlarmName", "db-subnet-group": "DBSubnetGroupName", "policy": "PolicyName",
                  "db-parameter-group": "DBParameterGroupName", "topic": "TopicName",
                  "composite-alarm": "AlarmName", "dashboard": "DashboardName", "kms-alias": "AliasName",
-                 "ssm-parameter": "Name"}
+                 "ssm-parameter": "Name", "lb": "Name", "target-group": "Name",
+                 "asg": "AutoScalingGroupName"}
     tf_names = {"bucket": "bucket", "sg": "name", "role": "name", "instance-profile": "name",
                 "launch-template": "name", "db": "identifier", "log-group": "name", "alarm": "alarm_name",
                 "db-subnet-group": "name", "policy": "name", "db-parameter-group": "name", "topic": "name",
                 "composite-alarm": "alarm_name", "dashboard": "dashboard_name", "kms-alias": "name",
-                "ssm-parameter": "name"}
+                "ssm-parameter": "name", "lb": "name", "target-group": "name", "asg": "name"}
     table = cfn_names if r.engine == "cfn" else tf_names
     return r.props.get(table.get(r.kind, "")) if r.kind in table else None
 
@@ -288,6 +296,14 @@ def _register(resources: list[Resource], ctx: Context,
         elif kind == "kms-key":
             tag = _tags(r.props, r.engine).get("Name")
             sym = f"kms-key:{ctx.env_core(tag)}" if tag else None
+        elif kind in ("lb", "target-group", "asg"):
+            sym = f"{kind}:{ctx.core(name)}"
+            if kind == "asg":  # referenced by name (a scaling policy's group)
+                syms.literal(name, sym)
+        elif kind == "listener":
+            sym = f"listener:{r.props.get('Port' if cfn else 'port')}"
+        elif kind in ("scaling-policy", "certificate"):
+            sym = kind  # one of each in this architecture
         if sym is None:
             sym = f"{kind}:{r.key}"
         of[r.key] = sym

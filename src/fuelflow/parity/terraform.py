@@ -14,6 +14,7 @@ from fuelflow.cfn_eval import PARTITION, opaque
 from fuelflow.config import Environment, load_environment
 from fuelflow.errors import FuelflowError, InputError
 from fuelflow.parity import normalise as norm
+from fuelflow.parity import web
 from fuelflow.parity.model import Model
 from fuelflow.tf.source import label, load, tf_files
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, Toolchain
@@ -684,4 +685,4 @@ def _tf_monitoring(model: Model, by: norm.ByKind, by_sym: norm.BySymbol, of: dic
 
 
 _TF_BUILDERS: list[norm.Builder] = [_tf_network, _tf_buckets, _tf_security_groups, _tf_iam, _tf_ec2, _tf_rds, _tf_logs,
-                                   _tf_monitoring]
+                                   _tf_monitoring, web.tf_web]

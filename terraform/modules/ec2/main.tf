@@ -1,10 +1,15 @@
 # Web tier, mirroring cloudformation/ec2-instances.yaml: a launch template (IMDSv2 required, encrypted
-# gp3 root, latest Amazon Linux 2023 from SSM, Apache via user data), instance_count instances spread
-# over the public subnets, the web security group, the log groups and the CloudWatch agent's configuration
-# (SSM parameter) that ships to them. The alarms are in modules/monitoring.
+# gp3 root, latest Amazon Linux 2023 from SSM, Apache via user data), the web security group, the log
+# groups with the CloudWatch agent's configuration (SSM parameter) that ships to them, and either
+# (load_balancer false) instance_count static instances spread over the public subnets, or
+# (load_balancer true) an internet-facing ALB in front of an Auto Scaling group (alb.tf). The alarms are
+# in modules/monitoring.
 
 locals {
   name_prefix = "${var.project_name}-%s-${var.environment}"
+
+  # Static instances only without a load balancer; with one, the Auto Scaling group owns the instances.
+  static_instance_count = var.load_balancer ? 0 : var.instance_count
 
   # /<project>/<env>/... (docs/contract.md)
   log_groups = {
@@ -22,7 +27,7 @@ data "aws_ssm_parameter" "ami" {
 
 resource "aws_security_group" "web" {
   name        = format(local.name_prefix, "web-sg")
-  description = "Fuel Flow web servers - HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
+  description = "Fuel Flow web servers - HTTP from anywhere or from the load balancer only, SSH only from listed admin CIDRs"
   vpc_id      = var.vpc_id
 
   tags = {
@@ -30,23 +35,17 @@ resource "aws_security_group" "web" {
   }
 }
 
+# Port 80: from the internet without a load balancer (the static server serves the site); with one, only
+# from the load balancer's group. Port 443 is not opened on the instances: nothing listens there.
 resource "aws_vpc_security_group_ingress_rule" "http" {
-  #checkov:skip=CKV_AWS_260:Public web server by design: HTTP from the internet is the service (architecture overview, DECISIONS 2).
-  security_group_id = aws_security_group.web.id
-  description       = "HTTP from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "https" {
-  security_group_id = aws_security_group.web.id
-  description       = "HTTPS from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  #checkov:skip=CKV_AWS_260:Without a load balancer (dev) the static web server serves HTTP to the internet by design; with one (prod) port 80 admits only the load balancer's security group.
+  security_group_id            = aws_security_group.web.id
+  description                  = var.load_balancer ? "HTTP from the load balancer only" : "HTTP from anywhere"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  cidr_ipv4                    = var.load_balancer ? null : "0.0.0.0/0"
+  referenced_security_group_id = var.load_balancer ? aws_security_group.alb[0].id : null
 }
 
 # Port 22 opens only to CIDRs an operator lists explicitly (DECISIONS 5); none by default.
@@ -137,7 +136,7 @@ resource "aws_instance" "web" {
   #checkov:skip=CKV_AWS_8:False positive: the root volume is encrypted gp3 via aws_launch_template.web (block_device_mappings), which checkov does not resolve for instances; asserted by tests/ec2.tftest.hcl.
   #checkov:skip=CKV2_AWS_41:False positive: the instance profile is attached via aws_launch_template.web (iam_instance_profile), which checkov does not resolve for instances.
   #checkov:skip=CKV_AWS_135:The instance types used (t3 family, Nitro) are EBS-optimized by default; ebs_optimized only matters for older types.
-  count = var.instance_count
+  count = local.static_instance_count
 
   subnet_id = var.public_subnet_ids[count.index % length(var.public_subnet_ids)]
 

@@ -121,3 +121,168 @@ variable "ami_ssm_parameter_name" {
     error_message = "ami_ssm_parameter_name must be an SSM parameter path starting with /: pass e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64."
   }
 }
+
+# --- load balancer and Auto Scaling group (environments/<env>.yaml `web`) --------------------------------
+
+variable "load_balancer" {
+  description = "true: an internet-facing ALB in front of an Auto Scaling group (min_size..max_size), instance_count unused; false: instance_count static instances serving HTTP directly."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "min_size" {
+  description = "Fewest instances the Auto Scaling group keeps (load_balancer true)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.min_size >= 1 && var.min_size <= 10 && floor(var.min_size) == var.min_size
+    error_message = "min_size must be a whole number from 1 to 10: pass web.min_size from environments/<env>.yaml."
+  }
+}
+
+variable "desired_capacity" {
+  description = "Instances the Auto Scaling group starts with (min_size..max_size)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.desired_capacity >= 1 && var.desired_capacity <= 10 && floor(var.desired_capacity) == var.desired_capacity
+    error_message = "desired_capacity must be a whole number from 1 to 10: pass web.desired_capacity from environments/<env>.yaml."
+  }
+}
+
+variable "max_size" {
+  description = "Most instances the Auto Scaling group may scale out to (>= desired_capacity >= min_size)."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = var.max_size >= 1 && var.max_size <= 10 && floor(var.max_size) == var.max_size
+    error_message = "max_size must be a whole number from 1 to 10: pass web.max_size from environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = var.min_size <= var.desired_capacity && var.desired_capacity <= var.max_size
+    error_message = "min_size <= desired_capacity <= max_size must hold: fix web.min_size, web.desired_capacity or web.max_size in environments/<env>.yaml."
+  }
+}
+
+variable "cpu_target" {
+  description = "Average CPU utilisation (percent) the target-tracking policy keeps the group at."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.cpu_target >= 10 && var.cpu_target <= 90 && floor(var.cpu_target) == var.cpu_target
+    error_message = "cpu_target must be a whole number from 10 to 90: pass web.cpu_target from environments/<env>.yaml."
+  }
+}
+
+variable "min_healthy_percentage" {
+  description = "Share of the desired capacity kept in service while an instance refresh replaces the instances."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.min_healthy_percentage >= 50 && var.min_healthy_percentage <= 100 && floor(var.min_healthy_percentage) == var.min_healthy_percentage
+    error_message = "min_healthy_percentage must be a whole number from 50 to 100: pass web.min_healthy_percentage from environments/<env>.yaml."
+  }
+}
+
+variable "health_check_path" {
+  description = "Path the target group's health check requests (HTTP 200 = healthy)."
+  type        = string
+  default     = "/health.html"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~/-]{0,254}$", var.health_check_path))
+    error_message = "health_check_path must be a URL path starting with / (letters, digits and . _ ~ / -, at most 255 characters): pass web.health_check_path from environments/<env>.yaml."
+  }
+}
+
+variable "deregistration_delay" {
+  description = "Seconds the load balancer lets in-flight requests finish on an instance leaving the group."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.deregistration_delay >= 0 && var.deregistration_delay <= 3600 && floor(var.deregistration_delay) == var.deregistration_delay
+    error_message = "deregistration_delay must be a whole number of seconds from 0 to 3600: pass web.deregistration_delay from environments/<env>.yaml."
+  }
+}
+
+variable "stickiness" {
+  description = "Load-balancer cookie stickiness (one day) on the target group."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the HTTPS listener. Empty: one is requested for domain_name when given, otherwise the load balancer listens on HTTP only."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.certificate_arn))
+    error_message = "certificate_arn must be empty or an ACM certificate ARN: pass web.certificate_arn from environments/<env>.yaml."
+  }
+}
+
+variable "domain_name" {
+  description = "DNS name the site is served under (empty = none); needs hosted_zone_id."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be empty or a lower-case DNS name such as www.example.com: pass web.domain_name from environments/<env>.yaml."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone holding domain_name (the certificate's validation record goes there)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.hosted_zone_id == "" || can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
+    error_message = "hosted_zone_id must be empty or a Route 53 hosted zone id (Z...): pass web.hosted_zone_id from environments/<env>.yaml."
+  }
+
+  validation {
+    condition     = (var.domain_name == "") == (var.hosted_zone_id == "")
+    error_message = "domain_name and hosted_zone_id go together: set both web.domain_name and web.hosted_zone_id, or neither."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection of the load balancer (the environment's rds.deletion_protection, which tier production requires)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "access_logs_bucket" {
+  description = "Bucket the load balancer's access logs go to, under alb/<environment>/ (the logs bucket; its policy admits Elastic Load Balancing)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.access_logs_bucket != "" || !var.load_balancer
+    error_message = "access_logs_bucket is required when load_balancer is true: pass the s3 module's logs_bucket_name output."
+  }
+}

@@ -156,6 +156,19 @@ resource "aws_s3_bucket_policy" "logs" {
           ArnLike      = { "aws:SourceArn" = [local.bucket_arns.app_data, local.bucket_arns.backups] }
         }
       },
+      # ALB access logs (web.load_balancer): Elastic Load Balancing writes under alb/<env>/AWSLogs/<account>/.
+      # Granted whether or not the environment has a load balancer, so switching it on needs no S3 change.
+      {
+        Sid    = "AllowAlbAccessLogs"
+        Effect = "Allow"
+        Principal = (
+          contains(keys(local.elb_log_delivery_accounts), data.aws_region.current.name)
+          ? { AWS = "arn:${data.aws_partition.current.partition}:iam::${local.elb_log_delivery_accounts[data.aws_region.current.name]}:root" }
+          : { Service = "logdelivery.elasticloadbalancing.amazonaws.com" }
+        )
+        Action   = "s3:PutObject"
+        Resource = "${local.bucket_arns.logs}/alb/${var.environment}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
+      },
     ]
   })
 
@@ -282,6 +295,39 @@ resource "aws_s3_bucket_lifecycle_configuration" "backups" {
 
   # A lifecycle rule on versions needs versioning in place first.
   depends_on = [aws_s3_bucket_versioning.backups]
+}
+
+locals {
+  # Elastic Load Balancing's log-delivery account per region, for regions opened before August 2022 (AWS docs,
+  # "Enable access logs for your Application Load Balancer"); every other region delivers as the service
+  # principal logdelivery.elasticloadbalancing.amazonaws.com. cloudformation/s3-buckets.yaml holds the same
+  # table (Mappings ElbLogDeliveryAccount); tests/test_web_tier.py keeps the two equal.
+  elb_log_delivery_accounts = {
+    "us-east-1"      = "127311923021"
+    "us-east-2"      = "033677994240"
+    "us-west-1"      = "027434742980"
+    "us-west-2"      = "797873946194"
+    "af-south-1"     = "098369216593"
+    "ap-east-1"      = "754344448648"
+    "ap-southeast-3" = "589379963580"
+    "ap-south-1"     = "718504428378"
+    "ap-northeast-3" = "383597477331"
+    "ap-northeast-2" = "600734575887"
+    "ap-southeast-1" = "114774131450"
+    "ap-southeast-2" = "783225319266"
+    "ap-northeast-1" = "582318560864"
+    "ca-central-1"   = "985666609251"
+    "eu-central-1"   = "054676820928"
+    "eu-west-1"      = "156460612806"
+    "eu-west-2"      = "652711504416"
+    "eu-south-1"     = "635631232127"
+    "eu-west-3"      = "009996457667"
+    "eu-north-1"     = "897822967062"
+    "me-south-1"     = "076674570225"
+    "sa-east-1"      = "507241528517"
+    "us-gov-west-1"  = "048591011584"
+    "us-gov-east-1"  = "190560391635"
+  }
 }
 
 # --- shared policy statement -------------------------------------------------------------------------

@@ -9,8 +9,11 @@ output "app_data_bucket_arn" {
 }
 
 output "logs_bucket_name" {
-  description = "Name of the logs bucket (also the access-log target of the other two)."
+  description = "Name of the logs bucket (also the access-log target of the other two and of the load balancer)."
   value       = aws_s3_bucket.logs.bucket
+  # A load balancer given this name is created after the policy that lets Elastic Load Balancing deliver
+  # its access logs (AWS checks that when access logs are switched on).
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 output "logs_bucket_arn" {

@@ -4,10 +4,10 @@
 modules happen to be imported in.
 """
 
-from fuelflow.audit.checks import ec2, edge, iam, logs, monitoring, rds, s3, tfstate
+from fuelflow.audit.checks import alb, ec2, edge, iam, logs, monitoring, rds, s3, tfstate
 from fuelflow.audit.registry import CONTROLS
 
-SERVICES = (s3, rds, ec2, iam, logs, monitoring, edge, tfstate)
+SERVICES = (s3, rds, ec2, alb, iam, logs, monitoring, edge, tfstate)
 
 _RANK = {module.__name__: i for i, module in enumerate(SERVICES)}
 CONTROLS.sort(key=lambda c: _RANK[c.check.__module__])  # stable: each module keeps its own order

@@ -139,8 +139,8 @@ run "security_group_without_ssh_by_default" {
   }
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.https.from_port == 443 && aws_vpc_security_group_ingress_rule.https.cidr_ipv4 == "0.0.0.0/0"
-    error_message = "HTTPS must be open to the internet."
+    condition     = aws_vpc_security_group_ingress_rule.http.referenced_security_group_id == null
+    error_message = "Without a load balancer, port 80 is open to the internet, not to a group."
   }
 
   assert {
@@ -175,6 +175,337 @@ run "ssh_only_from_listed_cidrs" {
     condition     = [for r in aws_vpc_security_group_ingress_rule.ssh : r.description] == ["SSH from admin CIDR 2", "SSH from admin CIDR 1"]
     error_message = "SSH rules are numbered in the order of admin_ssh_cidrs, as in the template."
   }
+}
+
+# --- switch web.load_balancer ------------------------------------------------------------------------
+
+run "without_load_balancer_no_lb_resources" {
+  command = plan
+
+  variables {
+    instance_count = 2
+  }
+
+  assert {
+    condition = (
+      length(aws_lb.web) == 0 && length(aws_lb_target_group.web) == 0 && length(aws_autoscaling_group.web) == 0 &&
+      length(aws_autoscaling_policy.cpu) == 0 && length(aws_security_group.alb) == 0 &&
+      length(aws_lb_listener.https) == 0 && length(aws_lb_listener.http) == 0 && length(aws_lb_listener.http_redirect) == 0 &&
+      length(aws_acm_certificate.web) == 0
+    )
+    error_message = "load_balancer false must create no load balancer, target group, listener, certificate or Auto Scaling group."
+  }
+
+  assert {
+    condition     = length(aws_instance.web) == 2
+    error_message = "load_balancer false keeps instance_count static instances."
+  }
+
+  assert {
+    condition     = output.autoscaling_group_name == null && output.load_balancer_arn == null && output.load_balancer_security_group_id == null
+    error_message = "The load balancer outputs are null without one."
+  }
+}
+
+run "load_balancer_http_only_without_certificate" {
+  command = plan
+
+  variables {
+    environment            = "prod"
+    instance_count         = 3
+    load_balancer          = true
+    min_size               = 2
+    desired_capacity       = 2
+    max_size               = 4
+    cpu_target             = 55
+    min_healthy_percentage = 75
+    deregistration_delay   = 45
+    access_logs_bucket     = "fuel-flow-logs-prod-111122223333-eu-west-1"
+    deletion_protection    = true
+  }
+
+  assert {
+    condition     = length(aws_instance.web) == 0
+    error_message = "With a load balancer the static instances are not created; instance_count is unused."
+  }
+
+  assert {
+    condition = (
+      aws_lb.web[0].name == "fuel-flow-alb-prod" && aws_lb.web[0].internal == false &&
+      aws_lb.web[0].load_balancer_type == "application" &&
+      aws_lb.web[0].subnets == toset(["subnet-0000000000000000a", "subnet-0000000000000000b"])
+    )
+    error_message = "An internet-facing application load balancer named <project>-alb-<env> in both public subnets."
+  }
+
+  assert {
+    condition = (
+      aws_lb.web[0].drop_invalid_header_fields == true && aws_lb.web[0].enable_deletion_protection == true &&
+      aws_lb.web[0].access_logs[0].enabled == true && aws_lb.web[0].access_logs[0].prefix == "alb/prod" &&
+      aws_lb.web[0].access_logs[0].bucket == "fuel-flow-logs-prod-111122223333-eu-west-1"
+    )
+    error_message = "Access logs to the logs bucket under alb/<env>, invalid headers dropped, deletion protection as asked."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.http) == 1 && length(aws_lb_listener.https) == 0 && length(aws_lb_listener.http_redirect) == 0
+    error_message = "Without a certificate the only listener is HTTP."
+  }
+
+  assert {
+    condition     = aws_lb_listener.http[0].port == 80 && aws_lb_listener.http[0].protocol == "HTTP" && aws_lb_listener.http[0].default_action[0].type == "forward"
+    error_message = "The HTTP listener forwards to the target group."
+  }
+
+  assert {
+    condition = (
+      aws_lb_target_group.web[0].name == "fuel-flow-tg-prod" && aws_lb_target_group.web[0].port == 80 &&
+      aws_lb_target_group.web[0].health_check[0].path == "/health.html" && aws_lb_target_group.web[0].health_check[0].matcher == "200" &&
+      aws_lb_target_group.web[0].deregistration_delay == "45" && aws_lb_target_group.web[0].stickiness[0].enabled == false
+    )
+    error_message = "Target group: HTTP 80, health check on health_check_path, deregistration delay and stickiness from the settings."
+  }
+
+  assert {
+    condition = (
+      aws_autoscaling_group.web[0].min_size == 2 && aws_autoscaling_group.web[0].desired_capacity == 2 &&
+      aws_autoscaling_group.web[0].max_size == 4 && aws_autoscaling_group.web[0].health_check_type == "ELB" &&
+      aws_autoscaling_group.web[0].vpc_zone_identifier == toset(["subnet-0000000000000000a", "subnet-0000000000000000b"])
+    )
+    error_message = "ASG sizes from the settings, ELB health checks, both public subnets."
+  }
+
+  assert {
+    condition = (
+      aws_autoscaling_group.web[0].instance_refresh[0].strategy == "Rolling" &&
+      aws_autoscaling_group.web[0].instance_refresh[0].preferences[0].min_healthy_percentage == 75
+    )
+    error_message = "A rolling instance refresh keeps min_healthy_percentage in service."
+  }
+
+  assert {
+    condition = (
+      aws_autoscaling_policy.cpu[0].policy_type == "TargetTrackingScaling" &&
+      aws_autoscaling_policy.cpu[0].target_tracking_configuration[0].target_value == 55 &&
+      aws_autoscaling_policy.cpu[0].target_tracking_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ASGAverageCPUUtilization"
+    )
+    error_message = "Target tracking on the group's average CPU at cpu_target."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == null &&
+      aws_vpc_security_group_ingress_rule.http.description == "HTTP from the load balancer only"
+    )
+    error_message = "With a load balancer, port 80 on the instances admits the load balancer's group only (no CIDR)."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.alb_https[0].cidr_ipv4 == "0.0.0.0/0" &&
+      aws_vpc_security_group_ingress_rule.alb_http[0].from_port == 80 && aws_vpc_security_group_egress_rule.alb_http[0].cidr_ipv4 == "10.10.0.0/16"
+    )
+    error_message = "The load balancer's group admits 80 and 443 from the internet and reaches port 80 inside the VPC only."
+  }
+}
+
+run "load_balancer_https_with_certificate_arn" {
+  command = plan
+
+  variables {
+    load_balancer      = true
+    certificate_arn    = "arn:aws:acm:eu-west-1:111122223333:certificate/0123abcd-0123-4567-89ab-0123456789ab"
+    access_logs_bucket = "fuel-flow-logs-dev-111122223333-eu-west-1"
+    stickiness         = true
+  }
+
+  assert {
+    condition = (
+      aws_lb_listener.https[0].port == 443 && aws_lb_listener.https[0].protocol == "HTTPS" &&
+      aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06" &&
+      aws_lb_listener.https[0].certificate_arn == "arn:aws:acm:eu-west-1:111122223333:certificate/0123abcd-0123-4567-89ab-0123456789ab"
+    )
+    error_message = "With a certificate, HTTPS on 443 with a TLS 1.2+ policy and the given certificate."
+  }
+
+  assert {
+    condition = (
+      length(aws_lb_listener.http) == 0 &&
+      aws_lb_listener.http_redirect[0].default_action[0].type == "redirect" &&
+      aws_lb_listener.http_redirect[0].default_action[0].redirect[0].protocol == "HTTPS" &&
+      aws_lb_listener.http_redirect[0].default_action[0].redirect[0].status_code == "HTTP_301"
+    )
+    error_message = "With a certificate, port 80 only redirects to HTTPS (no forwarding HTTP listener)."
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate.web) == 0
+    error_message = "A given certificate_arn means no certificate is requested."
+  }
+
+  assert {
+    condition     = aws_lb_target_group.web[0].stickiness[0].enabled == true && aws_lb_target_group.web[0].stickiness[0].type == "lb_cookie" && aws_lb_target_group.web[0].stickiness[0].cookie_duration == 86400
+    error_message = "stickiness true is a one-day load-balancer cookie."
+  }
+}
+
+run "load_balancer_requests_a_dns_validated_certificate" {
+  command = plan
+
+  variables {
+    load_balancer      = true
+    domain_name        = "www.example.com"
+    hosted_zone_id     = "Z0123456789ABCDEFGHIJ"
+    access_logs_bucket = "fuel-flow-logs-dev-111122223333-eu-west-1"
+  }
+
+  assert {
+    condition = (
+      aws_acm_certificate.web[0].domain_name == "www.example.com" && aws_acm_certificate.web[0].validation_method == "DNS" &&
+      length(aws_acm_certificate_validation.web) == 1
+    )
+    error_message = "domain_name without certificate_arn requests a DNS-validated certificate."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.https) == 1 && length(aws_lb_listener.http_redirect) == 1 && length(aws_lb_listener.http) == 0
+    error_message = "A requested certificate also means HTTPS plus a redirect."
+  }
+}
+
+run "rejects_min_size_zero" {
+  command = plan
+
+  variables {
+    min_size = 0
+  }
+
+  expect_failures = [var.min_size]
+}
+
+run "rejects_desired_capacity_eleven" {
+  command = plan
+
+  variables {
+    desired_capacity = 11
+    max_size         = 10
+  }
+
+  expect_failures = [var.desired_capacity]
+}
+
+run "rejects_max_size_eleven" {
+  command = plan
+
+  variables {
+    max_size = 11
+  }
+
+  expect_failures = [var.max_size]
+}
+
+run "rejects_desired_above_max" {
+  command = plan
+
+  variables {
+    min_size         = 1
+    desired_capacity = 3
+    max_size         = 2
+  }
+
+  expect_failures = [var.max_size]
+}
+
+run "rejects_cpu_target_95" {
+  command = plan
+
+  variables {
+    cpu_target = 95
+  }
+
+  expect_failures = [var.cpu_target]
+}
+
+run "rejects_min_healthy_percentage_40" {
+  command = plan
+
+  variables {
+    min_healthy_percentage = 40
+  }
+
+  expect_failures = [var.min_healthy_percentage]
+}
+
+run "rejects_relative_health_check_path" {
+  command = plan
+
+  variables {
+    health_check_path = "health.html"
+  }
+
+  expect_failures = [var.health_check_path]
+}
+
+run "rejects_deregistration_delay_over_an_hour" {
+  command = plan
+
+  variables {
+    deregistration_delay = 3601
+  }
+
+  expect_failures = [var.deregistration_delay]
+}
+
+run "rejects_certificate_arn_of_another_service" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:iam::111122223333:server-certificate/web"
+  }
+
+  expect_failures = [var.certificate_arn]
+}
+
+run "rejects_upper_case_domain_name" {
+  command = plan
+
+  variables {
+    domain_name    = "WWW.Example.com"
+    hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [var.domain_name]
+}
+
+run "rejects_malformed_hosted_zone_id" {
+  command = plan
+
+  variables {
+    domain_name    = "www.example.com"
+    hosted_zone_id = "zone-1"
+  }
+
+  expect_failures = [var.hosted_zone_id]
+}
+
+run "rejects_domain_name_without_hosted_zone" {
+  command = plan
+
+  variables {
+    domain_name = "www.example.com"
+  }
+
+  expect_failures = [var.hosted_zone_id]
+}
+
+run "rejects_load_balancer_without_log_bucket" {
+  command = plan
+
+  variables {
+    load_balancer = true
+  }
+
+  expect_failures = [var.access_logs_bucket]
 }
 
 run "rejects_bad_project_name" {
