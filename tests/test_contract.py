@@ -32,7 +32,8 @@ NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName",
                    "LaunchTemplateName", "AlarmName", "DBSubnetGroupName", "DBInstanceIdentifier", "TopicName",
                    "DashboardName", "AliasName", "AutoScalingGroupName")
 # `Name` is a name property only on these types (elsewhere it can be anything).
-NAMED_BY_NAME = ("AWS::SSM::Parameter", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup")
+NAMED_BY_NAME = ("AWS::SSM::Parameter", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                 "AWS::ElasticLoadBalancingV2::TargetGroup")
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:

@@ -154,10 +154,11 @@ Each fix from 6 on leaves alone what a later moto does itself: a setting moto al
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54, 70, 72 look before patching) or failed (its patch target moved:
-the fix patches nothing and the audit controls it lists are "not checked"), and `version_problem()` says when the
-installed moto is not TESTED_MOTO. tests/test_moto_fixes.py shows, per fix, moto's own behaviour without it on a plain
-moto server: when one of those tests fails, moto does it itself and the fix can go.
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54, 70, 72 look before patching) or failed (its
+patch target moved: the fix patches nothing and the audit controls it lists are "not checked"), and
+`version_problem()` says when the installed moto is not TESTED_MOTO. tests/test_moto_without_fixes.py shows, per
+fix, moto's own behaviour without it on a plain moto server: when one of those tests fails, moto does it itself
+and the fix can go.
 
 Not done here (moto models them too thinly to be worth it, or nothing in this architecture reads them):
 `AWS::SecretsManager::Secret` and `AWS::EC2::SecurityGroupEgress` resources (the templates declare egress
@@ -1941,8 +1942,7 @@ def _fix_put_composite_alarm() -> None:
     CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm  # type: ignore[attr-defined]
 
 
-from fuelflow import moto_fixes_edge  # noqa: E402 - fixes 70-79 (database, network, edge options)
-from fuelflow import moto_fixes_web  # noqa: E402 - fixes 50-59 (web tier); they import NotNeeded from here
+from fuelflow import moto_fixes_edge, moto_fixes_web  # noqa: E402 - fixes 50-59 and 70-79 import NotNeeded from here
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
