@@ -33,7 +33,7 @@ NAME_PROPERTIES = ("BucketName", "RoleName", "InstanceProfileName", "GroupName",
                    "DashboardName", "AliasName", "AutoScalingGroupName")
 # `Name` is a name property only on these types (elsewhere it can be anything).
 NAMED_BY_NAME = ("AWS::SSM::Parameter", "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                 "AWS::ElasticLoadBalancingV2::TargetGroup")
+                 "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::WAFv2::WebACL", "AWS::SecretsManager::Secret")
 
 
 def parameters() -> list[tuple[str, str, dict[str, Any]]]:

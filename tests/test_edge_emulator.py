@@ -44,7 +44,7 @@ def test_dev_deploys_no_edge_stack_and_everything_else(dev: tuple[str, AwsContex
     url, aws, report = dev
     by = {s["stack"]: s for s in report["stacks"]}
     assert by.pop("fuel-flow-edge-dev")["action"] == "nothing to deploy"
-    assert set(by) == {f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")}
+    assert set(by) == {f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds", "monitoring")}
     assert {s["status"] for s in by.values()} == {"CREATE_COMPLETE"}
     live = {s["StackName"] for s in aws.client("cloudformation").list_stacks()["StackSummaries"]}
     assert "fuel-flow-edge-dev" not in live

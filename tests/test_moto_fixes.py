@@ -456,7 +456,8 @@ def test_dev_environment_reads_back_as_declared(fresh_emulator: Emulator, client
     assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
     alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-")["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == {"fuel-flow-dev-ec2-cpu-high-1", "fuel-flow-dev-rds-cpu-high",
-                                                "fuel-flow-dev-rds-storage-low"}
+                                                "fuel-flow-dev-rds-storage-low", "fuel-flow-dev-rds-memory-low",
+                                                "fuel-flow-dev-rds-connections-high"}
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = main(["-C", str(project_dir), "destroy", "--endpoint-url", url, "--force", "--confirm", "dev"])

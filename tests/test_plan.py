@@ -16,7 +16,7 @@ def test_real_plan_derives_the_documented_order(project_dir: Path) -> None:
     env = load_environment(project_dir, "dev")
     plan = build_plan(project_dir, env)
     names = {sp.part: sp.name for sp in plan.ordered()}
-    assert set(names) == {"network", "iam", "s3", "ec2", "rds", "edge"}
+    assert set(names) == {"network", "iam", "s3", "ec2", "rds", "edge", "monitoring"}
     pos = {n: i for i, wave in enumerate(plan.waves) for n in wave}
     # ec2 imports IAM and network outputs; the database imports network (and the web security group).
     assert pos[names["iam"]] < pos[names["ec2"]]

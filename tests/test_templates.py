@@ -196,7 +196,7 @@ def test_cfn_lint_suppressions_are_in_place_and_explained(tmp_path: Path) -> Non
     assert sorted(m.path[1] for m in matches) == sorted([
         "Instance1PublicIp", "Instance2PublicIp", "Instance3PublicIp", "Instance4PublicIp", "AutoScalingGroupName",
         "LoadBalancerArn", "LoadBalancerDnsName", "LoadBalancerHostedZoneId", "LoadBalancerFullName",
-        "LoadBalancerSecurityGroupId", "TargetGroupFullName"])
+        "LoadBalancerSecurityGroupId", "TargetGroupFullName", "TargetGroupArn", "HttpsListenerArn"])
     assert all(m.path[0] == "Outputs" for m in matches)
 
 

@@ -27,7 +27,9 @@ data "aws_ssm_parameter" "ami" {
 
 resource "aws_security_group" "web" {
   name        = format(local.name_prefix, "web-sg")
-  description = "Fuel Flow web servers - HTTP from anywhere or from the load balancer only, SSH only from listed admin CIDRs"
+  # The description it was first created with: EC2 cannot change it (a new text replaces the group and the
+  # database rule that references it); the rules below say what is open (no 443 any more).
+  description = "Fuel Flow web servers - HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
   vpc_id      = var.vpc_id
 
   tags = {
