@@ -252,3 +252,23 @@ run "rejects_dns_record_without_a_load_balancer" {
 
   expect_failures = [var.load_balancer_dns_name]
 }
+
+run "rejects_bad_project_name" {
+  command = plan
+
+  variables {
+    project_name = "Fuel_Flow"
+  }
+
+  expect_failures = [var.project_name]
+}
+
+run "rejects_environment_name_outside_the_naming_rules" {
+  command = plan
+
+  variables {
+    environment = "staging-"
+  }
+
+  expect_failures = [var.environment]
+}
