@@ -12,20 +12,6 @@ from typing import Any
 _MODELS: list[type] = []
 
 
-def _clear_model_caches() -> None:
-    from moto.cloudformation import parsing
-
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
-
-
-def _has_model(resource_type: str) -> bool:
-    from moto.cloudformation import parsing
-
-    _clear_model_caches()
-    return resource_type in parsing.get_model_map()
-
-
 def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
     return [{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in props.get("Tags") or []]
 
@@ -181,11 +167,12 @@ def fix_scaling_policy_model() -> None:
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
     from moto.core.common_models import CloudFormationModel
 
-    from fuelflow.moto_fixes import NotNeeded, _require  # here: moto_fixes imports this module
+    # here, not at the top: moto_fixes imports this module
+    from fuelflow.moto_fixes import NotNeeded, _clear_model_caches, _model_exists, _require
 
 
     _require(AutoScalingBackend, "put_scaling_policy", "delete_policy")
-    if _has_model("AWS::AutoScaling::ScalingPolicy"):
+    if _model_exists("AWS::AutoScaling::ScalingPolicy"):
         raise NotNeeded("moto models it itself")
 
     class ScalingPolicy(CloudFormationModel):
@@ -269,11 +256,12 @@ def fix_certificate_model() -> None:
     from moto.acm.models import AWSCertificateManagerBackend, acm_backends
     from moto.core.common_models import CloudFormationModel
 
-    from fuelflow.moto_fixes import NotNeeded, _require  # here: moto_fixes imports this module
+    # here, not at the top: moto_fixes imports this module
+    from fuelflow.moto_fixes import NotNeeded, _clear_model_caches, _model_exists, _require
 
 
     _require(AWSCertificateManagerBackend, "request_certificate", "delete_certificate")
-    if _has_model("AWS::CertificateManager::Certificate"):
+    if _model_exists("AWS::CertificateManager::Certificate"):
         raise NotNeeded("moto models it itself")
 
     class Certificate(CloudFormationModel):
@@ -349,7 +337,8 @@ def fix_scaling_policy_read_back() -> None:
     from moto.autoscaling.models import FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
 
-    from fuelflow.moto_fixes import NotNeeded, _require  # here: moto_fixes imports this module
+    # here, not at the top: moto_fixes imports this module
+    from fuelflow.moto_fixes import NotNeeded, _require
 
     _require(AutoScalingResponse, "put_scaling_policy")
     if "enabled" in FakeScalingPolicy.__init__.__code__.co_names:
