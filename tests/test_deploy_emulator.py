@@ -16,6 +16,10 @@ from fuelflow.emulator import Emulator
 
 pytestmark = pytest.mark.emulator
 
+# what dev deploys; the edge stack creates nothing in dev (edge options off) and is only reported
+DEPLOYED = [f"fuel-flow-{p}-dev" for p in ("network", "iam", "s3", "ec2", "rds", "monitoring")]
+EDGE = "fuel-flow-edge-dev"
+
 
 @pytest.fixture(scope="module")
 def deployed(fresh_emulator: Emulator, project_dir: Path) -> dict[str, Any]:
@@ -41,7 +45,12 @@ def cfn(endpoint: str) -> Any:
 
 def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> None:
     stacks = {s["stack"]: s for s in deployed["report"]["stacks"]}
-    assert set(stacks) == {f"fuel-flow-{p}-dev" for p in ("network", "iam", "s3", "ec2", "rds", "monitoring")}
+    assert set(stacks) == set(DEPLOYED) | {EDGE}
+    # the edge stack would create nothing in dev (its options are off): reported, never created
+    edge = stacks.pop(EDGE)
+    assert (edge["action"], edge["status"]) == ("nothing to deploy", "NOT_DEPLOYED")
+    assert edge["reason"].startswith("edge options off")
+    assert EDGE not in {s["StackName"] for s in cfn(deployed["endpoint"]).describe_stacks()["Stacks"]}
     assert {s["action"] for s in stacks.values()} == {"created"}
     assert {s["status"] for s in stacks.values()} == {"CREATE_COMPLETE"}
     assert stacks["fuel-flow-network-dev"]["outputs"]["VpcCidr"] == "10.10.0.0/16"
@@ -56,6 +65,8 @@ def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> No
     log = deployed["log"]
     assert log.index("fuel-flow-iam-dev: creating") > log.index("fuel-flow-s3-dev: CREATE_COMPLETE")
     assert log.index("fuel-flow-rds-dev: creating") > log.index("fuel-flow-ec2-dev: CREATE_COMPLETE")
+    # the monitoring stack imports from ec2 and rds: it comes after both
+    assert log.index("fuel-flow-monitoring-dev: creating") > log.index("fuel-flow-rds-dev: CREATE_COMPLETE")
 
 
 def test_exports_and_imports_resolved(deployed: dict[str, Any]) -> None:
@@ -79,17 +90,26 @@ def test_exports_and_imports_resolved(deployed: dict[str, Any]) -> None:
 def test_redeploy_is_no_changes(deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     code, data, err = run(capsys, "deploy", "--endpoint-url", deployed["endpoint"], "--yes", "--output", "json")
     assert code == 0, err
-    assert {s["action"] for s in data["stacks"]} == {"unchanged"}
+    actions = {s["stack"]: s["action"] for s in data["stacks"]}
+    assert actions.pop(EDGE) == "nothing to deploy"
+    assert set(actions) == set(DEPLOYED) and set(actions.values()) == {"unchanged"}
     code, data, err = run(capsys, "diff", "--endpoint-url", deployed["endpoint"], "--output", "json")
     assert code == 0, err
-    assert {s["kind"] for s in data["stacks"]} == {"none"}
+    kinds = {s["stack"]: s["kind"] for s in data["stacks"]}
+    assert kinds.pop(EDGE) == "skip"
+    assert set(kinds) == set(DEPLOYED) and set(kinds.values()) == {"none"}
 
 
 def test_status_and_outputs(deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     code, data, _ = run(capsys, "status", "--endpoint-url", deployed["endpoint"], "--output", "json")
-    assert code == 0 and {s["status"] for s in data["stacks"]} == {"CREATE_COMPLETE"}
-    code, data, _ = run(capsys, "outputs", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0
+    status = {s["stack"]: s for s in data["stacks"]}
+    edge = status.pop(EDGE)
+    assert edge["status"] == "NOT_DEPLOYED" and edge["reason"].startswith("nothing to deploy: edge options off")
+    assert set(status) == set(DEPLOYED) and {s["status"] for s in status.values()} == {"CREATE_COMPLETE"}
+    code, data, err = run(capsys, "outputs", "--endpoint-url", deployed["endpoint"], "--output", "json")
     assert code == 0 and data["fuel-flow-ec2-dev"]["Instance1Id"].startswith("i-")
+    assert set(data) == set(DEPLOYED) and "warning" not in err, err  # the edge is not "missing": it has nothing
 
 
 def test_audit_after_a_cloudformation_deploy_finds_nothing(deployed: dict[str, Any],
@@ -122,7 +142,16 @@ def test_changed_parameter_is_an_update(deployed: dict[str, Any], tmp_path: Path
     assert kinds["fuel-flow-ec2-dev"] == "update"
     ec2 = next(s for s in data["stacks"] if s["stack"] == "fuel-flow-ec2-dev")
     assert "LogRetentionDays 30 -> 14" in ec2["note"]
-    assert kinds["fuel-flow-s3-dev"] == "none" and kinds["fuel-flow-network-dev"] == "none"
+    # rds keeps its log groups as long: updated the same way; the network stack takes the setting for its flow-log
+    # group, which dev does not create (network.flow_logs off): a parameter-only update, no resource changes
+    rds = next(s for s in data["stacks"] if s["stack"] == "fuel-flow-rds-dev")
+    assert kinds["fuel-flow-rds-dev"] == "update" and "LogRetentionDays 30 -> 14" in rds["note"]
+    network = next(s for s in data["stacks"] if s["stack"] == "fuel-flow-network-dev")
+    assert kinds["fuel-flow-network-dev"] == "update" and network["changes"] == []
+    assert "LogRetentionDays 30 -> 14; no resource changes listed" in network["note"]
+    # the stacks that do not take the setting are untouched; the edge stays skipped
+    assert kinds["fuel-flow-s3-dev"] == kinds["fuel-flow-iam-dev"] == kinds["fuel-flow-monitoring-dev"] == "none"
+    assert kinds[EDGE] == "skip"
 
 
 def test_destroy_needs_force_then_removes_stacks_and_reports_retained(
@@ -130,7 +159,7 @@ def test_destroy_needs_force_then_removes_stacks_and_reports_retained(
     endpoint = deployed["endpoint"]
     code, _, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--yes")
     assert code == 2 and "--force" in err, err  # the database would be deleted
-    assert len(cfn(endpoint).describe_stacks()["Stacks"]) == 5  # nothing was touched
+    assert len(cfn(endpoint).describe_stacks()["Stacks"]) == len(DEPLOYED)  # nothing was touched
 
     code, _, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--force", "--confirm", "prod")
     assert code == 2 and "does not match" in err
@@ -138,7 +167,9 @@ def test_destroy_needs_force_then_removes_stacks_and_reports_retained(
     code, data, err = run(capsys, "destroy", "--endpoint-url", endpoint, "--force", "--confirm", "dev",
                           "--output", "json")
     assert code == 0, err
-    assert {s["action"] for s in data["stacks"]} == {"deleted"}
+    actions = {s["stack"]: s["action"] for s in data["stacks"]}
+    assert actions.pop(EDGE) == "absent"  # never deployed: nothing to delete
+    assert set(actions) == set(DEPLOYED) and set(actions.values()) == {"deleted"}
     live = [s for s in cfn(endpoint).describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"]
     assert live == []
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",

@@ -189,9 +189,17 @@ def test_new_stack_preview_lists_only_what_the_conditions_create(project_dir: Pa
     listed = {c.logical_id for c in ec2.changes}
     assert "Instance1" in listed and not {"Instance2", "Instance3", "Instance4", "WebSshIngress1"} & listed
     template = plan.stacks["fuel-flow-ec2-dev"].template.resources
-    assert "8 resources excluded by conditions" in ec2.note and len(listed) == len(template) - 8
-    assert len(previews["fuel-flow-network-dev"].changes) == 15  # no conditions: everything, no note
-    assert previews["fuel-flow-network-dev"].note == "new stack"
+    # dev: 3 of the 4 instances, both SSH ingress rules and the 9 load-balancer resources (web.load_balancer off)
+    excluded = {"Instance2", "Instance3", "Instance4", "WebSshIngress1", "WebSshIngress2",
+                "LoadBalancerSecurityGroup", "ApplicationLoadBalancer", "TargetGroup", "Certificate",
+                "HttpsListener", "HttpRedirectListener", "HttpListener", "WebAutoScalingGroup", "WebCpuScalingPolicy"}
+    assert excluded <= set(template) and not excluded & listed
+    assert f"{len(excluded)} resources excluded by conditions" in ec2.note
+    assert listed == set(template) - excluded
+    network = previews["fuel-flow-network-dev"]  # flow logs off in dev: their 3 resources are excluded
+    assert len(network.changes) == 15 and "3 resources excluded by conditions (FlowLogGroup" in network.note
+    assert len(previews["fuel-flow-iam-dev"].changes) == 4  # no conditions: everything, no note
+    assert previews["fuel-flow-iam-dev"].note == "new stack"
 
 
 # ------------------------------------------------------------------------- 5. the confirmation prompt

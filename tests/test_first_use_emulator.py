@@ -19,7 +19,8 @@ from fuelflow.emulator import Emulator
 
 pytestmark = pytest.mark.emulator
 
-STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")]
+STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds", "monitoring")]
+EDGE = "fuel-flow-edge-dev"  # creates nothing in dev (edge options off): never deployed, never "missing"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -47,7 +48,8 @@ def test_outputs_of_a_partial_deploy_name_what_is_missing(endpoint: str, capsys:
     assert code == 0, err
     assert set(json.loads(out)) == {"fuel-flow-network-dev", "fuel-flow-s3-dev"}
     assert (f"warning: dev is partly deployed at {endpoint}: missing fuel-flow-iam-dev, fuel-flow-ec2-dev, "
-            "fuel-flow-rds-dev") in err
+            "fuel-flow-rds-dev, fuel-flow-monitoring-dev\n") in err
+    assert EDGE not in err
 
 
 def _previewed(log: str) -> dict[str, set[str]]:
@@ -73,14 +75,14 @@ def test_new_stack_preview_lists_what_cloudformation_creates(endpoint: str,
     code, _, err = run(capsys, "deploy", "--endpoint-url", endpoint, "--yes", "-o", "json")
     assert code == 0, err[-3000:]
     previewed = _previewed(err)
-    assert set(previewed) == {"fuel-flow-iam-dev", "fuel-flow-ec2-dev", "fuel-flow-rds-dev"}
+    assert set(previewed) == {"fuel-flow-iam-dev", "fuel-flow-ec2-dev", "fuel-flow-rds-dev", "fuel-flow-monitoring-dev"}
     cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test")
     for stack, listed in previewed.items():
         created = {r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
                    if r.get("LogicalResourceId")}  # the emulator lists the types it skips without an id
         assert listed == created, stack
-    assert "fuel-flow-ec2-dev: create (7 resources) - new stack; 8 resources excluded by conditions" in err
+    assert "fuel-flow-ec2-dev: create (7 resources) - new stack; 14 resources excluded by conditions" in err
 
 
 def test_redeploy_says_no_changes_once_per_stack(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,6 +90,8 @@ def test_redeploy_says_no_changes_once_per_stack(endpoint: str, capsys: pytest.C
     assert code == 0, err[-3000:]
     for stack in STACKS:
         assert len(re.findall(rf"^{stack}: no changes\b", err, re.MULTILINE)) == 1, err
+    assert len(re.findall(rf"^{EDGE}: nothing to deploy\b", err, re.MULTILINE)) == 1, err
+    assert not re.search(rf"^{EDGE}: no changes\b", err, re.MULTILINE), err
 
 
 def test_status_of_a_throwaway_emulator_warns_at_once(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,7 +101,8 @@ def test_status_of_a_throwaway_emulator_warns_at_once(project_dir: Path, capsys:
     assert first.startswith("warning: status reads a throwaway embedded emulator") and "empty by construction" in first
     assert "--endpoint-url http://127.0.0.1:4566" in first
     # (what it then lists is moto's one per-process state, shared in this test process; a user's is empty)
-    assert {s["stack"] for s in json.loads(out)["stacks"]} == set(STACKS)
+    listed = {s["stack"]: s["status"] for s in json.loads(out)["stacks"]}
+    assert set(listed) == set(STACKS) | {EDGE} and listed[EDGE] == "NOT_DEPLOYED"
 
 
 def test_outputs_with_a_running_emulator_do_not_warn(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:

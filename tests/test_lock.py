@@ -27,7 +27,8 @@ from fuelflow.lock import EnvLock, LockInfo, lock_parameter, run_lock
 
 pytestmark = pytest.mark.emulator
 
-DEV_STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")]
+# what a deploy creates (dev and prod alike); the edge stack has nothing to deploy there (edge options off)
+DEV_STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds", "monitoring")]
 
 
 def ssm(url: str) -> Any:

@@ -406,8 +406,8 @@ def _snapshot_fate(aws: AwsContext) -> str:
 
 def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, ...], target: str,
                  profile: str | None, region: str | None, endpoint_url: str | None, engine: str,
-                 ui: Ui) -> tuple[Environment, AwsContext, list[StackResult]] | None:
-    """status/outputs: each selected stack as deployed; None when --engine terraform printed it already."""
+                 ui: Ui) -> tuple[Environment, AwsContext, Plan, list[StackResult]] | None:
+    """status/outputs: the plan and each selected stack as deployed; None when --engine terraform printed it."""
     environment = load_env(ctx, env)
     if throwaway(target, endpoint_url):
         if engine == "terraform" and action == "outputs":
@@ -418,7 +418,7 @@ def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, .
         return None
     plan = build_plan(project_dir_of(ctx), environment, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
-    return environment, aws, _engine(aws, ui).status(plan)
+    return environment, aws, plan, _engine(aws, ui).status(plan)
 
 
 @click.command("status")
@@ -435,7 +435,7 @@ def status_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     read = _read_stacks(ctx, "status", env, stacks, target, profile, region, endpoint_url, engine, ui)
     if read is None:
         return
-    environment, _aws, results = read
+    environment, _aws, _plan, results = read
     if ui.output == "json":
         ui.json({"environment": environment.name,
                  "stacks": [{"stack": r.stack, "status": r.status, "reason": r.reason} for r in results]})
@@ -458,8 +458,9 @@ def outputs_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     read = _read_stacks(ctx, "outputs", env, stacks, target, profile, region, endpoint_url, engine, ui)
     if read is None:
         return
-    environment, aws, results = read
-    missing = [r.stack for r in results if r.action != "present"]
+    environment, aws, plan, results = read
+    # A stack the plan skips (nothing to deploy here, e.g. the edge with its options off) is absent by design.
+    missing = [r.stack for r in results if r.action != "present" and not plan.stacks[r.stack].nothing]
     results = [r for r in results if r.action == "present"]
     where = _where(aws)
     if not results:
