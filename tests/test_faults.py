@@ -33,7 +33,8 @@ from fuelflow.plan import Plan
 from test_engine import deploy, plan  # noqa: F401 - the fixture: a <- b, a <- c, and an independent d
 
 POLL = PollConfig(initial=0.005, factor=1.5, maximum=0.02, timeout=30)
-STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds")]
+STACKS = [f"fuel-flow-{p}-dev" for p in ("network", "s3", "iam", "ec2", "rds", "monitoring")]
+NOT_DEPLOYED = "fuel-flow-edge-dev"  # creates nothing in dev (the edge options are off): never sent
 
 
 def client(endpoint: str, service: str, **config: Any) -> Any:
@@ -117,7 +118,8 @@ def test_throttling_and_5xx_during_deploy_and_destroy_are_absorbed(fresh_emulato
     code, out, err = run("deploy", "--env", "dev", "--endpoint-url", url, "--yes", "--output", "json")
     assert code == 0, err[-2000:]
     assert hits(url) == {r["action"]: r["count"] for r in deploy_faults}  # every fault was met, and absorbed
-    assert {s["stack"]: s["status"] for s in json.loads(out)["stacks"]} == dict.fromkeys(STACKS, "CREATE_COMPLETE")
+    assert {s["stack"]: s["status"] for s in json.loads(out)["stacks"]} == {
+        **dict.fromkeys(STACKS, "CREATE_COMPLETE"), NOT_DEPLOYED: "NOT_DEPLOYED"}
 
     destroy_faults = [
         {"action": "DeleteStack", "status": 503, "code": "ServiceUnavailable", "count": 1},
@@ -145,7 +147,7 @@ def test_persistent_5xx_is_one_line_and_releases_the_lock(fresh_emulator: Emulat
     url = fresh_emulator.endpoint_url
     faults([{"action": action, "status": 500, "code": "InternalFailure", "message": "We encountered an error"}])
     code, _out, err = run("deploy", "--env", "dev", "--endpoint-url", url, "--yes")
-    assert code == 1
+    assert code == 1, err[-3000:]
     assert "Traceback" not in err
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, err[-1500:]

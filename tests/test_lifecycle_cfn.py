@@ -22,6 +22,7 @@ from fuelflow.emulator import Emulator
 pytestmark = pytest.mark.emulator
 
 EC2 = "fuel-flow-ec2-dev"
+MONITORING = "fuel-flow-monitoring-dev"
 
 
 @pytest.fixture
@@ -80,12 +81,34 @@ def test_instance_type_log_retention_and_lifecycle_days(env: Deployed) -> None:
 
 def test_root_volume_size(env: Deployed) -> None:
     env.set(ec2__root_volume_size=30)
-    diff = env.diff()[EC2]
-    assert diff == {("Modify", "WebLaunchTemplate"): "False", ("Modify", "Instance1"): "True",
-                    ("Modify", "Instance1CpuAlarm"): "False"}
+    diff = env.diff()
+    assert diff[EC2] == {("Modify", "WebLaunchTemplate"): "False", ("Modify", "Instance1"): "True"}
+    # no other stack's resources change (the server's CPU alarm, in the monitoring stack since issue 9, is
+    # checked by test_cpu_alarm_follows_a_replaced_server)
+    assert {stack: changes for stack, changes in diff.items() if changes and stack not in (EC2, MONITORING)} == {}
     env.deploy()
     server = env.running_web_servers()[0]
     volume_ids = [m["Ebs"]["VolumeId"] for m in server["BlockDeviceMappings"]]
     volumes = env.client("ec2").describe_volumes(VolumeIds=volume_ids)["Volumes"]
     assert [(v["Size"], v["Encrypted"]) for v in volumes] == [(30, True)]
     env.no_changes()
+
+
+def _cpu_alarm_servers(env: Deployed) -> list[str]:
+    """The InstanceId each web-server CPU alarm watches."""
+    alarms = env.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
+    return [d["Value"] for a in alarms for d in a["Dimensions"] if d["Name"] == "InstanceId"]
+
+
+@pytest.mark.xfail(strict=True, reason="product bug (issue 9 merge): the monitoring stack imports the ec2 stack's "
+                   "Instance1Id export; a replaced server changes it, but the monitoring stack's template and "
+                   "parameters are unchanged, so deploy skips it and the alarm keeps watching the terminated "
+                   "server (on AWS the ec2 update is refused instead: an export in use cannot change)")
+def test_cpu_alarm_follows_a_replaced_server(env: Deployed) -> None:
+    """A change that replaces the web server (root volume size) leaves its CPU alarm on the new server."""
+    assert _cpu_alarm_servers(env) == [env.outputs("ec2")["Instance1Id"]]
+    env.set(ec2__root_volume_size=30)
+    env.deploy()
+    new = env.outputs("ec2")["Instance1Id"]
+    assert [i["InstanceId"] for i in env.running_web_servers()] == [new]
+    assert _cpu_alarm_servers(env) == [new]

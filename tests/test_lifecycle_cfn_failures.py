@@ -16,11 +16,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.parsers import ResponseParserError
+from moto.ec2.models.instances import Instance
 
 from cfn_lifecycle import Deployed
-from fuelflow import moto_update
 from fuelflow.cli import main
 from fuelflow.emulator import SERVER_ERRORS, Emulator, free_port, wait_until_reachable
+from fuelflow.moto_fixes import _refers_to
 
 pytestmark = pytest.mark.emulator
 
@@ -137,32 +138,48 @@ def test_failed_update_rolls_back_and_stays_deployable(emulator: Emulator, proje
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """An update whose resource update raises: deploy says what failed, the stack is UPDATE_ROLLBACK_COMPLETE
     with everything as before (the replacement instance deleted, the log retention put back), the emulator
-    keeps answering, and the next deploy succeeds."""
+    keeps answering, and the next deploy succeeds.
+
+    Two servers, a new instance type: server 1 is replaced, then replacing server 2 fails (injected), so the
+    rollback has a replacement to delete and a log group to put back. (Until issue 9 the failure was injected in
+    server 1's CPU alarm, updated after the server in the same stack; the alarms live in the monitoring stack now.)
+    """
     env = Deployed.fresh(emulator, project_dir, tmp_path)
-    first = env.running_web_servers()[0]["InstanceId"]
+    env.set(ec2__instance_count=2)
+    env.deploy()
+    outputs = env.outputs("ec2")
+    first = {outputs["Instance1Id"], outputs["Instance2Id"]}
+    assert {i["InstanceId"] for i in env.running_web_servers()} == first
 
-    def broken(*args: Any) -> list[str]:
-        raise RuntimeError("injected failure")
+    create = Instance.create_from_cloudformation_json
 
-    monkeypatch.setitem(moto_update._UPDATERS, "AWS::CloudWatch::Alarm", broken)  # after Instance1 is replaced
+    def broken(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("LogicalId") == "Instance2":
+            raise RuntimeError("injected failure")
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(Instance, "create_from_cloudformation_json", classmethod(broken))
     env.set(ec2__instance_type="t3.small", logs__retention_days=14)
     code, report, err = env.cli("deploy", "--yes")
     assert code == 1
     ec2_result = {s["stack"]: s for s in report["stacks"]}["fuel-flow-ec2-dev"]
     assert ec2_result["status"] == "UPDATE_ROLLBACK_COMPLETE"
-    assert "Instance1CpuAlarm" in ec2_result["failed_resource"] and "injected failure" in ec2_result["reason"]
-    assert "FAILED UPDATE_ROLLBACK_COMPLETE at Instance1CpuAlarm" in err
+    assert "Instance2" in ec2_result["failed_resource"] and "injected failure" in ec2_result["reason"]
+    assert "FAILED UPDATE_ROLLBACK_COMPLETE at Instance2" in err
     assert env.status("ec2") == "UPDATE_ROLLBACK_COMPLETE"
+    events = env.client("cloudformation").describe_stack_events(StackName="fuel-flow-ec2-dev")["StackEvents"]
+    replaced = [e for e in events if e["LogicalResourceId"] == "Instance1" and e["ResourceStatus"] == "UPDATE_COMPLETE"]
+    assert replaced  # server 1 was replaced before server 2 failed: the rollback had something to undo
     servers = env.running_web_servers()
-    assert [(i["InstanceId"], i["InstanceType"]) for i in servers] == [(first, "t3.micro")]
+    assert {(i["InstanceId"], i["InstanceType"]) for i in servers} == {(i, "t3.micro") for i in first}
     groups = env.client("logs").describe_log_groups(logGroupNamePrefix="/fuel-flow/dev/")["logGroups"]
     assert {g["retentionInDays"] for g in groups} == {30}
-    assert env.outputs("ec2")["Instance1Id"] == first
+    assert {env.outputs("ec2")["Instance1Id"], env.outputs("ec2")["Instance2Id"]} == first
 
     monkeypatch.undo()
     report = env.deploy()
     assert {s["stack"]: s["status"] for s in report["stacks"]}["fuel-flow-ec2-dev"] == "UPDATE_COMPLETE"
-    assert [i["InstanceType"] for i in env.running_web_servers()] == ["t3.small"]
+    assert [i["InstanceType"] for i in env.running_web_servers()] == ["t3.small", "t3.small"]
 
 
 def test_emulator_logs_a_500_with_its_traceback(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
@@ -219,3 +236,15 @@ def test_update_stack_api_takes_the_same_path(emulator: Emulator) -> None:
     group = stack["Outputs"][0]["OutputValue"]
     rules = client(emulator, "ec2").describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
     assert [r["IpRanges"][0]["CidrIp"] for r in rules if r.get("FromPort") == 22] == ["192.0.2.0/24"]
+
+
+def test_a_failed_delete_names_the_resource_even_beside_a_like_named_parameter() -> None:
+    """Regression (issue 9): the rds stack's parameter group gained `!Sub "${DBSlowQuerySeconds}"`, which the
+    emulator took for a use of the `DB` resource, so a delete refused by DB's deletion protection named no
+    failed resource and no reason. test_recreate_cfn's prod destroy checks the reason end to end."""
+    uses = {"Properties": {"A": {"Fn::Sub": "${DB.Endpoint.Address}:${Port}"}}}
+    assert _refers_to(uses, "DB") and _refers_to({"Properties": {"A": {"Fn::Sub": "${DB}"}}}, "DB")
+    assert _refers_to({"Properties": {"A": {"Ref": "DB"}}}, "DB")
+    assert _refers_to({"Properties": {"A": {"Fn::GetAtt": ["DB", "Endpoint.Address"]}}}, "DB")
+    assert _refers_to({"DependsOn": "DB", "Properties": {}}, "DB")
+    assert not _refers_to({"Properties": {"A": {"Fn::Sub": "${DBSlowQuerySeconds}"}, "B": {"Ref": "DBPort"}}}, "DB")

@@ -518,6 +518,20 @@ def test_fix_57_load_balancer_without_scheme_has_none(plain: Client) -> None:
     still_needed(57, "Scheme" not in lb)
 
 
+def test_fix_58_protected_load_balancer_is_deleted(plain: Client) -> None:
+    _, subnets = _lb_network(plain)
+    elb = plain("elbv2")
+    arn = elb.create_load_balancer(Name=unique("plb")[:32], Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "true"}])
+    try:
+        elb.delete_load_balancer(LoadBalancerArn=arn)
+        deleted = True
+    except botocore.exceptions.ClientError:
+        deleted = False
+    still_needed(58, deleted)
+
+
 def _topic(plain: Client) -> str:
     return str(plain("sns").create_topic(Name=unique("plain-topic"))["TopicArn"])
 

@@ -21,6 +21,9 @@ from fuelflow.plan import build_plan
 pytestmark = pytest.mark.emulator
 
 KINDS = ("app-data", "logs", "backups")
+# The stacks deploy creates in dev and prod; the edge stack creates nothing there (its options are off), so it is
+# never sent ("nothing to deploy").
+PARTS = ("network", "s3", "iam", "ec2", "rds", "monitoring")
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +106,8 @@ def test_deploy_after_destroy_adopts_the_buckets_with_their_data_twice(
         assert {("AppDataBucket", "IMPORT_COMPLETE"), ("fuel-flow-s3-dev", "IMPORT_COMPLETE")} <= {
             (e["LogicalResourceId"], e["ResourceStatus"]) for e in events}
         again, _ = deploy(capsys, endpoint)  # adopted for good: nothing left to do
-        assert {s["action"] for s in again["stacks"]} == {"unchanged"}
+        assert {s["stack"]: s["action"] for s in again["stacks"]} == {
+            **{f"fuel-flow-{part}-dev": "unchanged" for part in PARTS}, "fuel-flow-edge-dev": "nothing to deploy"}
         destroy(capsys, endpoint)
     assert set(names.values()) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
@@ -148,13 +152,19 @@ def test_prod_is_destroyed_only_on_purpose_and_the_report_is_true(
     rds = client(endpoint, "rds")
     deploy(capsys, endpoint, "prod")
     stacks = live_stacks(endpoint)
-    assert len(stacks) == 5
+    assert set(stacks) == {f"fuel-flow-{part}-prod" for part in PARTS}  # the edge options are off in prod too
     assert rds.describe_db_instances(DBInstanceIdentifier="fuel-flow-db-prod")["DBInstances"][0][
         "DeletionProtection"] is True
+    elb = client(endpoint, "elbv2")  # the production tier's load balancer is protected too (issue 9)
+    lb_arn = elb.describe_load_balancers(Names=["fuel-flow-alb-prod"])["LoadBalancers"][0]["LoadBalancerArn"]
+    assert {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb_arn)[
+        "Attributes"]}["deletion_protection.enabled"] == "true"
+    with pytest.raises(botocore.exceptions.ClientError, match="OperationNotPermitted"):  # as ELB (emulator fix 58)
+        elb.delete_load_balancer(LoadBalancerArn=lb_arn)
 
     code, _, err = run(capsys, "destroy", "--env", "prod", "--endpoint-url", endpoint, "--force", "--confirm", "prod")
     assert code == 2, err
-    assert "deletion protection is on for fuel-flow-db-prod" in err
+    assert "deletion protection is on for fuel-flow-db-prod, load balancer fuel-flow-alb-prod" in err
     assert "fuelflow destroy --env prod --force --disable-deletion-protection --confirm prod" in err
     assert "retained" not in err and "final snapshot" not in err
     assert live_stacks(endpoint) == stacks  # nothing was deleted
@@ -184,7 +194,9 @@ def test_prod_is_destroyed_only_on_purpose_and_the_report_is_true(
                           "--disable-deletion-protection", "--confirm", "prod", "--output", "json")
     assert code == 0, err[-3000:]
     assert "fuel-flow-db-prod: turning deletion protection off" in err
+    assert "fuel-flow-alb-prod: turning deletion protection off" in err  # or the ec2 stack's delete fails
     assert live_stacks(endpoint) == {}
+    assert elb.describe_load_balancers()["LoadBalancers"] == []
     with pytest.raises(botocore.exceptions.ClientError, match="DBInstanceNotFound"):
         rds.describe_db_instances(DBInstanceIdentifier="fuel-flow-db-prod")
     assert [s for s in data["snapshots"] if s.startswith("fuel-flow-rds-prod-db-")]  # the final snapshot

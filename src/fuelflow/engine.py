@@ -148,6 +148,22 @@ class Report:
         }
 
 
+def load_balancer_protected(elb: Any, arn: str) -> bool:
+    """True when the load balancer exists and its deletion protection is on."""
+    try:
+        attrs = elb.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
+    except botocore.exceptions.ClientError:
+        return False  # already gone
+    return any(a.get("Key") == "deletion_protection.enabled" and str(a.get("Value")).lower() == "true"
+               for a in attrs)
+
+
+def load_balancer_name(arn: str) -> str:
+    """`arn:...:loadbalancer/app/<name>/<id>` -> `<name>` (what a user recognises)."""
+    parts = arn.split("/")
+    return parts[-2] if len(parts) >= 3 else arn
+
+
 class StackFailed(DeployError):
     """A stack operation ended in a failed or rolled-back state."""
 
@@ -838,6 +854,31 @@ class Engine:
                 if dbs and dbs[0].get("DeletionProtection"):
                     out.append((name, pid))
         return out
+
+    def protected_load_balancers(self, existing: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+        """(stack, load balancer ARN) of the load balancers in these stacks whose deletion protection is on (the
+        production tier's web tier): CloudFormation's delete of the ec2 stack would fail on them."""
+        out = []
+        for name, d in existing.items():
+            for r in self.resources_of(name, d.get("StackStatus", "")):
+                arn = r.get("PhysicalResourceId", "")
+                if r.get("ResourceType") != "AWS::ElasticLoadBalancingV2::LoadBalancer" or not arn:
+                    continue
+                if load_balancer_protected(self._clients("elbv2"), arn):
+                    out.append((name, arn))
+        return out
+
+    def lift_load_balancer_protection(self, arns: Iterable[str]) -> None:
+        """Turn a load balancer's deletion protection off (after the typed confirmation); the change is
+        immediate, read back to be sure."""
+        elb = self._clients("elbv2")
+        for arn in arns:
+            self._say(f"{load_balancer_name(arn)}: turning deletion protection off (--disable-deletion-protection)")
+            elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+                {"Key": "deletion_protection.enabled", "Value": "false"}])
+            if load_balancer_protected(elb, arn):
+                raise DeployError(f"{load_balancer_name(arn)}: deletion protection is still on",
+                                  "check the load balancer, then run again")
 
     def lift_deletion_protection(self, db_ids: Iterable[str]) -> None:
         """Turn deletion protection off through the API (after the typed confirmation), and wait for it."""

@@ -123,6 +123,8 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     PredictiveScalingConfiguration: the AWS provider planned a change to every scaling policy after each apply.
 57. CreateLoadBalancer without a Scheme makes an internet-facing load balancer (moto stored none: the AWS provider
     leaves Scheme out for `internal = false`, and DescribeLoadBalancers then answered no Scheme).
+58. DeleteLoadBalancer refuses a load balancer whose deletion protection is on (OperationNotPermitted), as ELB
+    does; moto deleted it, so a production destroy that forgot the load balancer's protection passed here only.
 60. `AWS::SNS::Subscription` exists (moto had no model for it: an e-mail subscription was silently skipped):
     SNS Subscribe on create, Unsubscribe on delete; Ref is the subscription ARN.
 61. `AWS::SNS::TopicPolicy` exists (moto had no model: the topic kept SNS's default policy): SetTopicAttributes
@@ -1491,10 +1493,12 @@ def _fix_import_change_sets() -> None:
 
 
 def _refers_to(resource_json: dict[str, Any], logical_id: str) -> bool:
-    """True when a template resource uses `logical_id` (Ref, Fn::GetAtt, ${...} or DependsOn)."""
+    """True when a template resource uses `logical_id` (Ref, Fn::GetAtt, ${Id} / ${Id.Attr} or DependsOn);
+    `${DBSlowQuerySeconds}` does not use `DB`."""
     text = json.dumps(resource_json)
     depends = resource_json.get("DependsOn") or []
-    return (f'"Ref": "{logical_id}"' in text or f'["{logical_id}", ' in text or "${" + logical_id in text
+    return (f'"Ref": "{logical_id}"' in text or f'["{logical_id}", ' in text
+            or "${" + logical_id + "}" in text or "${" + logical_id + "." in text
             or logical_id in ([depends] if isinstance(depends, str) else depends))
 
 
@@ -1993,6 +1997,8 @@ FIXES: tuple[Fix, ...] = (
         moto_fixes_web.fix_scaling_policy_read_back),
     Fix(57, "a load balancer created without a Scheme is internet-facing",
         moto_fixes_web.fix_load_balancer_default_scheme),
+    Fix(58, "a load balancer with deletion protection on cannot be deleted",
+        moto_fixes_web.fix_load_balancer_deletion_protection),
     Fix(60, "AWS::SNS::Subscription is created", _fix_sns_subscription_model),
     Fix(61, "AWS::SNS::TopicPolicy is created", _fix_sns_topic_policy_model),
     Fix(62, "AWS::CloudWatch::CompositeAlarm is created", _fix_composite_alarm_model, ("FF-MON-001", "FF-MON-003")),

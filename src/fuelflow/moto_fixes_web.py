@@ -385,6 +385,30 @@ def fix_load_balancer_default_scheme() -> None:
     ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
 
 
+# ------------------------------------------------------------------------------------------------- fix 58
+
+def fix_load_balancer_deletion_protection() -> None:
+    """DeleteLoadBalancer refuses a load balancer whose deletion_protection.enabled is true (OperationNotPermitted),
+    as ELB does: moto deleted it, so a production destroy that left the protection on passed on the emulator and
+    failed on AWS. CloudFormation's delete of the resource goes through the same call."""
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
+
+    from fuelflow.moto_fixes import _require  # here: moto_fixes imports this module
+
+    _require(ELBv2Backend, "delete_load_balancer")
+    original = ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self: Any, arn: str) -> None:
+        balancer = self.load_balancers.get(arn)
+        if balancer is not None and str(balancer.attrs.get("deletion_protection.enabled", "false")).lower() == "true":
+            raise ELBClientError("OperationNotPermitted",
+                            f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled")
+        original(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+
+
 # What EnableMetricsCollection without a list enables (the Auto Scaling API reference).
 ASG_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
                "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances")

@@ -26,7 +26,7 @@ from fuelflow.commands.common import (
 )
 from fuelflow.config import Environment
 from fuelflow.confirm import approve, guard_data_loss, guard_destroy
-from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult
+from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult, load_balancer_name
 from fuelflow.errors import FuelflowError, InputError, Interrupted
 from fuelflow.lock import env_lock, run_lock
 from fuelflow.output import Ui
@@ -300,9 +300,11 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
         return
     stateful = eng.stateful_in(plan, existing)
     protected = eng.protected_databases(existing)
-    if protected and not lift_protection:
+    protected_lbs = eng.protected_load_balancers(existing)
+    if (protected or protected_lbs) and not lift_protection:
+        names = [db for _s, db in protected] + [f"load balancer {load_balancer_name(a)}" for _s, a in protected_lbs]
         raise InputError(f"refusing to destroy {environment.name}: deletion protection is on for "
-                         f"{', '.join(db for _s, db in protected)} (the delete would fail; nothing was changed)",
+                         f"{', '.join(names)} (the delete would fail; nothing was changed)",
                          f"to destroy it on purpose: fuelflow destroy --env {environment.name} --force "
                          f"--disable-deletion-protection --confirm {environment.name}{aws.target_args}")
     order = [n for n in reversed([sp.name for sp in plan.ordered()]) if n in existing]
@@ -313,14 +315,19 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
         ui.progress(f"    {stack}/{lid} ({rtype}): {fate}")
     for _stack, db in protected:
         ui.progress(f"    {db}: deletion protection turned off first (--disable-deletion-protection)")
+    for _stack, arn in protected_lbs:
+        ui.progress(f"    load balancer {load_balancer_name(arn)}: deletion protection turned off first "
+                    "(--disable-deletion-protection)")
     try:
         guard_destroy(ui, environment, yes or _ephemeral(aws), force, confirm_name,
                       [f"{stack}/{lid}" for stack, lid, _t, policy in stateful if policy == "Snapshot"]
-                      + [f"{db} (deletion protection)" for _s, db in protected],
+                      + [f"{db} (deletion protection)" for _s, db in protected]
+                      + [f"load balancer {load_balancer_name(a)} (deletion protection)" for _s, a in protected_lbs],
                       f"Destroy {environment.name}?")
     except KeyboardInterrupt:
         _interrupted_before_changes(ui, eng, plan, "destroy")
     eng.lift_deletion_protection(db for _s, db in protected)
+    eng.lift_load_balancer_protection(arn for _s, arn in protected_lbs)
     report = eng.destroy(plan, existing)
     _print_report(ui, f"{environment.name} destroyed", report)
     _raise_if_interrupted(eng, report, "destroy", environment.name, aws.target_args)

@@ -271,6 +271,23 @@ def _protected_db(s: TfSession, details: list[dict[str, Any]]) -> str | None:
     return db if found and found[0].get("DeletionProtection") else None
 
 
+def _protected_load_balancer(s: TfSession, details: list[dict[str, Any]]) -> str | None:
+    """The environment's load balancer (its ARN) when this destroy deletes it and its deletion protection is on:
+    the provider's DeleteLoadBalancer would fail on it."""
+    if not any(d["type"] == "aws_lb" and d["action"] == "delete" for d in details):
+        return None
+    from fuelflow.engine import load_balancer_protected
+
+    elb = s.aws.client("elbv2")
+    name = Names(s.env.project, s.env.name, region=s.aws.region).load_balancer
+    try:
+        found = elb.describe_load_balancers(Names=[name]).get("LoadBalancers", [])
+    except botocore.exceptions.ClientError:
+        return None
+    arn = str(found[0]["LoadBalancerArn"]) if found else ""
+    return arn if arn and load_balancer_protected(elb, arn) else None
+
+
 def _final_snapshots(s: TfSession, before: set[str]) -> list[str]:
     db = Names(s.env.project, s.env.name, region=s.aws.region).db_instance
     try:
@@ -307,14 +324,23 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
         data = [d["address"] for d in s.last_plan_details if d["action"] == "delete"
                 and d["type"] in STATEFUL_TYPES and d["address"] not in forget]
         protected = _protected_db(s, s.last_plan_details)
-        if protected and not lift_protection:
+        protected_lb = _protected_load_balancer(s, s.last_plan_details)
+        if (protected or protected_lb) and not lift_protection:
             (root / PLAN_FILE).unlink(missing_ok=True)
-            raise InputError(f"refusing to destroy {env.name}: deletion protection is on for {protected} "
+            from fuelflow.engine import load_balancer_name
+
+            names = [protected] if protected else []
+            names += [f"load balancer {load_balancer_name(protected_lb)}"] if protected_lb else []
+            raise InputError(f"refusing to destroy {env.name}: deletion protection is on for {', '.join(names)} "
                              "(the delete would fail; nothing was changed)",
                              f"to destroy it on purpose: fuelflow destroy --env {env.name} --engine terraform "
                              f"--force --disable-deletion-protection --confirm {env.name}{aws_ctx.target_args}")
         if protected:
             data.append(f"{protected} (deletion protection)")
+        if protected_lb:
+            from fuelflow.engine import load_balancer_name
+
+            data.append(f"load balancer {load_balancer_name(protected_lb)} (deletion protection)")
         question = (f"Destroy {len(summary['delete']) - len(forget)} resources of {env.name}"
                     f"{f' and keep {len(kept)} non-empty buckets' if kept else ''}?")
         try:
@@ -322,11 +348,12 @@ def tf_destroy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui,
         except FuelflowError:
             (root / PLAN_FILE).unlink(missing_ok=True)
             raise
-        if protected:
+        if protected or protected_lb:
             from fuelflow.engine import Engine, PollConfig
 
-            Engine(s.aws.client, ui.progress, PollConfig.local() if s.aws.is_local else PollConfig()) \
-                .lift_deletion_protection([protected])
+            eng = Engine(s.aws.client, ui.progress, PollConfig.local() if s.aws.is_local else PollConfig())
+            eng.lift_deletion_protection([protected] if protected else [])
+            eng.lift_load_balancer_protection([protected_lb] if protected_lb else [])
         snapshots_before = set(_final_snapshots(s, set()))
         if forget:
             (root / PLAN_FILE).unlink(missing_ok=True)
