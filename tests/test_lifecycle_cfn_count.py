@@ -26,11 +26,10 @@ def test_instance_count_up_and_down(env: Deployed) -> None:
     env.set(ec2__instance_count=3)
     diffs = env.diff()
     diff = diffs[EC2]
-    assert set(diff) == {("Add", f"Instance{n}") for n in (2, 3)}  # server 1 is untouched
-    # their CPU alarms are added by the monitoring stack (issue 9), which lists them in the composite alarm and on
-    # the dashboard; server 1's alarm is untouched
-    assert set(diffs[MONITORING]) == {("Add", f"Server{n}CpuAlarm") for n in (2, 3)} | {
-        ("Modify", "UnhealthyAlarm"), ("Modify", "Dashboard")}
+    # servers 2 and 3 with their CPU alarms (beside them in the ec2 stack); server 1 and its alarm are untouched
+    assert set(diff) == {("Add", f"Instance{n}") for n in (2, 3)} | {("Add", f"Instance{n}CpuAlarm") for n in (2, 3)}
+    # the monitoring stack lists the new alarms in the composite alarm and on the dashboard
+    assert set(diffs[MONITORING]) == {("Modify", "UnhealthyAlarm"), ("Modify", "Dashboard")}
     env.deploy()
     servers = env.running_web_servers()
     assert len(servers) == 3
@@ -43,9 +42,9 @@ def test_instance_count_up_and_down(env: Deployed) -> None:
 
     env.set(ec2__instance_count=1)
     diffs = env.diff()
-    assert set(diffs[EC2]) == {("Remove", f"Instance{n}") for n in (2, 3)}
-    assert set(diffs[MONITORING]) == {("Remove", f"Server{n}CpuAlarm") for n in (2, 3)} | {
-        ("Modify", "UnhealthyAlarm"), ("Modify", "Dashboard")}
+    assert set(diffs[EC2]) == {("Remove", f"Instance{n}") for n in (2, 3)} | {
+        ("Remove", f"Instance{n}CpuAlarm") for n in (2, 3)}
+    assert set(diffs[MONITORING]) == {("Modify", "UnhealthyAlarm"), ("Modify", "Dashboard")}
     env.deploy()
     assert [i["InstanceId"] for i in env.running_web_servers()] == [outputs["Instance1Id"]]
     assert "Instance2Id" not in env.outputs("ec2")

@@ -344,7 +344,10 @@ def test_audit_passes_every_control_after_a_terraform_deploy(lab: Lab, deployed:
            if r["status"] not in ("passed", "not_applicable")]
     assert code == 0 and bad == []
     not_applicable = {r["control"] for r in report["results"] if r["status"] == "not_applicable"}
-    assert not_applicable == {"FF-RDS-007"}
+    # dev: deletion protection (production tier only) and the switched-off options (load balancer, flow logs,
+    # read replica, WAF) are not applicable
+    assert not_applicable == {"FF-RDS-007", "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004", "FF-LOG-002",
+                              "FF-RDS-008", "FF-WAF-001"}
     assert {r["control"] for r in report["results"]} >= {f"FF-TF-00{i}" for i in range(1, 6)}
 
 
@@ -532,7 +535,10 @@ def test_destroy_leaves_only_what_is_retained(lab: Lab, deployed: dict[str, Any]
     assert [r["RoleName"] for r in lab.client("iam").list_roles()["Roles"]
             if r["RoleName"].startswith("fuel-flow-")] == []
     assert lab.client("logs").describe_log_groups()["logGroups"] == []
-    assert lab.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    # the state backend stays, and with it its lock table's throttling alarm
+    assert [a["AlarmName"] for a in lab.client("cloudwatch").describe_alarms()["MetricAlarms"]] == [
+        f"{lab.env.project}-tflock-{lab.env.name}-throttled"]
+    assert lab.client("cloudwatch").describe_alarms()["CompositeAlarms"] == []
     tfstate = state.StateStore(lab.aws, lab.backend).read_state(lab.backend.key)
     assert tfstate is not None and tfstate["resources"] == []
     table = lab.client("dynamodb").describe_table(TableName=lab.backend.lock_table)["Table"]

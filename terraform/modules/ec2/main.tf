@@ -26,9 +26,9 @@ data "aws_ssm_parameter" "ami" {
 # --- security group ----------------------------------------------------------------------------------
 
 resource "aws_security_group" "web" {
-  name        = format(local.name_prefix, "web-sg")
   # The description it was first created with: EC2 cannot change it (a new text replaces the group and the
   # database rule that references it); the rules below say what is open (no 443 any more).
+  name        = format(local.name_prefix, "web-sg")
   description = "Fuel Flow web servers - HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
   vpc_id      = var.vpc_id
 
