@@ -197,8 +197,10 @@ def test_cloudformation_web_tier_passes_the_alb_controls(cfn_prod: tuple[AwsCont
 
 @pytest.mark.terraform
 @pytest.mark.emulator
+@pytest.mark.terraform
 @pytest.mark.skipif(MISSING is not None, reason=f"Terraform end-to-end tests need: {MISSING}")
 def test_terraform_web_tier_applies_reads_back_and_plans_clean(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    fresh_emulator.reset()  # the CloudFormation prod of this module (cfn_prod) kept its buckets, as destroy does
     url = fresh_emulator.endpoint_url
     project, env = _prod_with_certificate(tmp_path, url)
     try:
