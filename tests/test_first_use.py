@@ -189,8 +189,10 @@ def test_new_stack_preview_lists_only_what_the_conditions_create(project_dir: Pa
     listed = {c.logical_id for c in ec2.changes}
     assert "Instance1" in listed and not {"Instance2", "Instance3", "Instance4", "WebSshIngress1"} & listed
     template = plan.stacks["fuel-flow-ec2-dev"].template.resources
-    # dev: 3 of the 4 instances, both SSH ingress rules and the 9 load-balancer resources (web.load_balancer off)
-    excluded = {"Instance2", "Instance3", "Instance4", "WebSshIngress1", "WebSshIngress2",
+    # dev: 3 of the 4 instances and their CPU alarms, both SSH ingress rules and the 9 load-balancer resources
+    # (web.load_balancer off)
+    excluded = {"Instance2", "Instance3", "Instance4", "Instance2CpuAlarm", "Instance3CpuAlarm", "Instance4CpuAlarm",
+                "WebSshIngress1", "WebSshIngress2",
                 "LoadBalancerSecurityGroup", "ApplicationLoadBalancer", "TargetGroup", "Certificate",
                 "HttpsListener", "HttpRedirectListener", "HttpListener", "WebAutoScalingGroup", "WebCpuScalingPolicy"}
     assert excluded <= set(template) and not excluded & listed

@@ -218,7 +218,7 @@ def test_the_main_root_declares_every_environment_variable(dev: Environment) -> 
     assert source.tf_vars_for(dev, ROOT / "terraform") == dev.tf_vars()
     if (ROOT / "terraform" / "bootstrap").is_dir():
         assert set(source.tf_vars_for(dev, ROOT / "terraform" / "bootstrap")) == {
-            "project_name", "environment", "region", "tags"}
+            "project_name", "environment", "region", "tags", "monitoring"}  # monitoring: the lock alarm's e-mails
 
 
 def test_state_backend_names_follow_the_contract(dev: Environment) -> None:
