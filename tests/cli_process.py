@@ -45,6 +45,13 @@ def run_in_process(capsys: Any, *argv: str) -> tuple[int, Any, str]:
     return code, data, err
 
 
+def _as_from_a_shell() -> None:
+    """The child starts with Ctrl-C's default disposition, as from an interactive shell. An ignored SIGINT is
+    inherited across exec and Python then keeps it ignored: under the parallel test run a worker's children
+    could start that way, and a Ctrl-C outside the engine's own handler (preview, prompt) did nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """One `fuelflow ...` process; stderr (progress, errors) and stdout (tables) collected as they come."""
 
@@ -57,12 +64,13 @@ class Run:
         if tty:  # stdin and stdout on a terminal: the confirmation question is asked
             self._master, slave = pty.openpty()
             self.proc = subprocess.Popen([FUELFLOW, *argv], cwd=cwd, env=env, stdin=slave, stdout=slave,
-                                         stderr=subprocess.PIPE, text=True, bufsize=1)
+                                         stderr=subprocess.PIPE, text=True, bufsize=1, preexec_fn=_as_from_a_shell)
             os.close(slave)
             threading.Thread(target=self._pump_pty, daemon=True).start()
         else:
             self.proc = subprocess.Popen([FUELFLOW, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+                                         preexec_fn=_as_from_a_shell)
             threading.Thread(target=self._pump, args=(self.proc.stdout, self._stdout), daemon=True).start()
         threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr), daemon=True).start()
 
