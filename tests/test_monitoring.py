@@ -47,10 +47,10 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(name: str) -> None:
     env = load_environment(ROOT, name)
     resources = monitoring_resources(env)
     topic = resources["AlertsTopic"]
-    assert topic.properties["TopicName"] == f"{env.project}-{env.name}-alerts"
+    assert topic.properties["TopicName"] == env.names.alerts_topic  # the contract's name, as the ec2 stack writes it
     # Ref inside the monitoring stack; the ARN by name from the ec2 stack (which deploys before the topic)
     topic_refs = ("«cfn:cloudformation/monitoring.yaml#AlertsTopic»",
-                  f"arn:aws:sns:{env.region}:{ACCOUNT}:{env.project}-{env.name}-alerts")
+                  f"arn:aws:sns:{env.region}:{ACCOUNT}:{env.names.alerts_topic}")
     alarms = [r for r in resources.values() if r.type.startswith("AWS::CloudWatch::") and "Alarm" in r.type]
     assert len(alarms) >= 6
     for alarm in alarms:
