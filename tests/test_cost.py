@@ -299,3 +299,29 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
     lines = [x for x in err.splitlines() if x.strip()]
     assert len(lines) == 1 and message.format(tmp=tmp_path) in lines[0], err
     assert "Traceback" not in err and out == ""
+
+
+def test_terraform_plan_cost_change_per_resource() -> None:
+    """`fuelflow tf plan`'s closing line: a plan JSON's resource_changes, before against after."""
+    from fuelflow.cost.delta import terraform_change
+
+    subnet = {"id": "subnet-1", "map_public_ip_on_launch": True}
+    lt = {"id": "lt-1", "instance_type": "t3.micro",
+          "block_device_mappings": [{"ebs": [{"volume_type": "gp3", "volume_size": 20}]}]}
+    lt_after = {**lt, "instance_type": "t3.small"}
+    inst = {"launch_template": [{"id": "lt-1"}], "subnet_id": "subnet-1", "instance_type": None}
+    changes = [
+        {"address": "module.network.aws_subnet.public[0]", "type": "aws_subnet", "mode": "managed",
+         "change": {"actions": ["no-op"], "before": subnet, "after": subnet}},
+        {"address": "module.ec2.aws_launch_template.web", "type": "aws_launch_template", "mode": "managed",
+         "change": {"actions": ["update"], "before": lt, "after": lt_after}},
+        {"address": "module.ec2.aws_instance.web[0]", "type": "aws_instance", "mode": "managed",
+         "change": {"actions": ["no-op"], "before": inst, "after": inst}},
+        {"address": "module.ec2.aws_cloudwatch_metric_alarm.cpu[0]", "type": "aws_cloudwatch_metric_alarm",
+         "mode": "managed", "change": {"actions": ["create"], "before": None, "after": {"metric_query": []}}},
+    ]
+    delta = terraform_change(changes, load_environment(ROOT, "dev"))
+    assert delta.change == pytest.approx(730 * (0.0208 - 0.0104) + 0.10)
+    assert [(d.resource, round(d.change, 2)) for d in delta.changed] == [
+        ("aws_cloudwatch_metric_alarm.cpu[0]", 0.10), ("aws_instance.web[0]", 7.59)]
+    assert delta.before == pytest.approx(730 * 0.0104 + 20 * 0.08 + 730 * 0.005 + 5 * 0.09)

@@ -107,3 +107,25 @@ def deployed_cloudformation_resources(cfn: Any, env: Environment, stacks: list[t
     evaluated = project.resources()
     return from_cloudformation([Raw(r.type, r.key, cfn_group(r.template), r.properties) for r in evaluated],
                                env.project, env.name)
+
+
+def cloudformation_change(project_dir: Path, env: Environment, stacks: list[tuple[str, str, str]], cfn: Any,
+                          region: str | None = None) -> CostDelta:
+    """The monthly cost change of deploying the templates to `stacks` (part, stack name, template file name):
+    the deployed stacks' templates and parameters priced against the project's templates for `env`."""
+    from fuelflow.cost import cloudformation_resources
+
+    parts = {part for part, _, _ in stacks}
+    after = [r for r in cloudformation_resources(project_dir, env) if r.group in parts]
+    before = [r for r in deployed_cloudformation_resources(cfn, env, stacks) if r.group in parts]
+    return compare(before, after, env, region)
+
+
+def terraform_change(resource_changes: list[dict[str, Any]], env: Environment,
+                     region: str | None = None) -> CostDelta:
+    """The monthly cost change of a Terraform plan: its resource_changes' `before` against their `after`."""
+    from fuelflow.cost import plan_json_resources
+
+    before = plan_json_resources(resource_changes, "before", env.project, env.name)
+    after = plan_json_resources(resource_changes, "after", env.project, env.name)
+    return compare(before, after, env, region)
