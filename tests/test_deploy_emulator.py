@@ -154,6 +154,33 @@ def test_changed_parameter_is_an_update(deployed: dict[str, Any], tmp_path: Path
     assert kinds[EDGE] == "skip"
 
 
+def test_diff_ends_with_the_monthly_cost_change(deployed: dict[str, Any], tmp_path: Path, project_dir: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The deployed stacks' templates and parameters (read back from CloudFormation) priced against the
+    changed project: a bigger instance type costs exactly its hourly difference."""
+    import shutil
+
+    code, data, err = run(capsys, "diff", "--endpoint-url", deployed["endpoint"], "--output", "json")
+    assert code == 0, err
+    assert data["cost"]["monthly_before"] == data["cost"]["monthly_after"] == 35.44  # as `fuelflow cost`
+    assert data["cost"]["resources"] == []
+    copy = tmp_path / "proj"
+    shutil.copytree(project_dir / "environments", copy / "environments")
+    shutil.copytree(project_dir / "cloudformation", copy / "cloudformation")
+    env_file = copy / "environments" / "dev.yaml"
+    env_file.write_text(env_file.read_text().replace("instance_type: t3.micro", "instance_type: t3.small"))
+    code, data, err = run(capsys, "-C", str(copy), "diff", "--endpoint-url", deployed["endpoint"],
+                          "--output", "json")
+    assert code == 0, err
+    cost = data["cost"]
+    assert cost["monthly_change"] == round(730 * (0.0208 - 0.0104), 2)  # 7.59
+    assert cost["resources"] == [{"group": "ec2", "resource": "Instance1", "monthly_before": 12.84,
+                                  "monthly_after": 20.43, "monthly_change": 7.59}]
+    code, out, err = run(capsys, "-C", str(copy), "diff", "--endpoint-url", deployed["endpoint"])
+    assert code == 0, err
+    assert "monthly cost: $35.44 -> $43.03 (+$7.59/month)" in out + err
+
+
 def test_destroy_needs_force_then_removes_stacks_and_reports_retained(
         deployed: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     endpoint = deployed["endpoint"]

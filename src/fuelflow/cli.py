@@ -93,6 +93,7 @@ COMMAND_MODULES = (
     "fuelflow.commands.audit",
     "fuelflow.commands.validate",
     "fuelflow.commands.env",
+    "fuelflow.commands.cost",
 )
 
 

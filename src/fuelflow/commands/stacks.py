@@ -163,8 +163,10 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
     previews = engine.preview(plan, states)
     engine.discard(previews)
     annotate(previews, adoptions)
+    cost = _cost_change(ctx, environment, plan, aws, ui)
     if ui.output == "json":
-        ui.json({"environment": environment.name, "stacks": [p.to_dict() for p in previews]})
+        ui.json({"environment": environment.name, "stacks": [p.to_dict() for p in previews],
+                 "cost": cost.to_json() if cost is not None else None})
         return
     rows = []
     for p in previews:
@@ -172,6 +174,31 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
     ui.table(f"changes for {environment.name}", ["stack", "kind", "changes"], rows)
     if all(p.kind in ("none", "skip") for p in previews):
         ui.info("no changes")
+    show_cost_change(ui, cost)
+
+
+def _cost_change(ctx: click.Context, environment: Environment, plan: Plan, aws: AwsContext, ui: Ui) -> Any:
+    """The monthly cost change of what deploy would apply (fuelflow.cost.delta); None, with a warning, when
+    it cannot be priced (a region without prices, say): the diff itself stands."""
+    from fuelflow.cost.delta import cloudformation_change
+
+    stacks = [(s.part, s.name, s.template.path.name) for s in plan.ordered()]
+    try:
+        return cloudformation_change(project_dir_of(ctx), environment, stacks, aws.client("cloudformation"),
+                                     aws.region)
+    except FuelflowError as exc:
+        ui.warn(f"cost change not shown: {exc.one_line()}")
+        return None
+
+
+def show_cost_change(ui: Ui, cost: Any) -> None:
+    """The cost line (and the changed resources) at the end of diff / tf plan."""
+    if cost is None:
+        return
+    if cost.changed:
+        ui.table("monthly cost change (fuelflow cost's prices and assumptions)",
+                 ["group", "resource", "before", "after", "change"], cost.rows())
+    ui.info(cost.summary())
 
 
 @click.command("deploy")

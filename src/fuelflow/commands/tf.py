@@ -157,6 +157,15 @@ def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, reg
                           else "no changes"))
     for line in change_lines(result["details"]):
         ui.info(f"  {line}")
+    cost = result.get("cost")
+    if cost:
+        if cost["resources"]:
+            ui.table("monthly cost change (fuelflow cost's prices and assumptions)",
+                     ["group", "resource", "before", "after", "change"],
+                     [[r["group"], r["resource"], f"${r['monthly_before']:,.2f}", f"${r['monthly_after']:,.2f}",
+                       f"{r['monthly_change']:+,.2f}"] for r in cost["resources"]])
+        ui.info(f"monthly cost: ${cost['monthly_before']:,.2f} -> ${cost['monthly_after']:,.2f} "
+                f"({cost['monthly_change']:+,.2f} USD/month)")
 
 
 @tf_group.command("apply")

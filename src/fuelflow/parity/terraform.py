@@ -251,6 +251,13 @@ def _ssm_tokens(modules: dict[str, _TfModule]) -> dict[str, str]:
     return out
 
 
+def planned_resources(project_dir: Path, env: Environment,
+                      plugin_dir: Path | None = None) -> list[norm.Resource]:
+    """The root module's resource instances planned for `env` with the mock provider (offline): values as
+    configured, references to other resources as tokens «tf:address[#attr]». Also used by `fuelflow cost`."""
+    return _terraform_resources(Path(project_dir), env, plugin_dir)[0]
+
+
 def _terraform_resources(project_dir: Path, env: Environment,
                          explicit_plugin_dir: Path | None = None) -> tuple[list[norm.Resource], dict[str, str]]:
     """The planned resource instances, and what the SSM parameter data sources' tokens stand for."""

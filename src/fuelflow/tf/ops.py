@@ -224,7 +224,20 @@ def tf_plan(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, *,
         (root / PLAN_FILE).unlink(missing_ok=True)
     return {"environment": env.name, "changes": summary is not None,
             **(summary or {"create": [], "update": [], "replace": [], "delete": []}),
-            "details": s.last_plan_details if summary is not None else []}
+            "details": s.last_plan_details if summary is not None else [],
+            "cost": _plan_cost(s.last_resource_changes, env, aws_ctx, ui) if summary is not None else None}
+
+
+def _plan_cost(changes: list[dict[str, Any]], env: Environment, aws_ctx: AwsContext, ui: Ui) -> Any:
+    """The plan's monthly cost change (fuelflow.cost.delta), as JSON; None with a warning when it cannot be
+    priced (a region without prices, say): the plan itself stands."""
+    from fuelflow.cost.delta import terraform_change
+
+    try:
+        return terraform_change(changes, env, aws_ctx.region).to_json()
+    except FuelflowError as exc:
+        ui.warn(f"cost change not shown: {exc.one_line()}")
+        return None
 
 
 def tf_deploy(env: Environment, aws_ctx: AwsContext, project_dir: Path, ui: Ui, auto_approve: bool = False,

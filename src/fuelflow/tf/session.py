@@ -59,6 +59,7 @@ class TfSession:
     backend: StateBackend
     last_plan_details: list[dict[str, Any]] = field(default_factory=list, repr=False)
     last_data_loss: list[str] = field(default_factory=list, repr=False)  # "replace <address>" of stateful ones
+    last_resource_changes: list[dict[str, Any]] = field(default_factory=list, repr=False)  # for the cost change
     _synced: bool = field(default=False, repr=False)
 
     # -------- paths
@@ -176,6 +177,7 @@ class TfSession:
         for what in self.last_data_loss:
             self.ui.warn(f"this plan will {what}: the data it holds is lost")
         self.last_plan_details = plan_details(shown)
+        self.last_resource_changes = list(shown.get("resource_changes") or [])
         return plan_summary(shown)
 
     def apply_plan(self, root: Path) -> None:
