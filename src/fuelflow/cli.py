@@ -10,9 +10,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import botocore.exceptions
 import click
-from botocore.parsers import ResponseParserError
 
 from fuelflow import __version__
 from fuelflow.commands.common import Settings
@@ -158,20 +156,36 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return int(ExitCode.USAGE)
-    except botocore.exceptions.NoCredentialsError as exc:
+    except KeyboardInterrupt:
+        Ui().error("interrupted (Ctrl-C)")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        code = _aws_error(exc, debug)
+        if code is None:
+            raise
+        return code
+    return int(ExitCode.OK)
+
+
+def _aws_error(exc: Exception, debug: bool) -> int | None:
+    """An error of boto3's, as one line and its exit code; None for anything else. botocore is imported only
+    by the commands that talk to AWS: when it is not loaded, the error cannot be one of its own."""
+    if "botocore.exceptions" not in sys.modules:
+        return None
+    import botocore.exceptions
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
         if debug:
             traceback.print_exc()
         Ui().error(f"{exc}: run `aws configure` or set AWS_PROFILE (with --target aws)")
         return int(ExitCode.USAGE)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+    if isinstance(exc, (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError)):
         if debug:
             traceback.print_exc()
         Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
         return int(ExitCode.FAILED)
-    except KeyboardInterrupt:
-        Ui().error("interrupted (Ctrl-C)")
-        return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.OK)
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

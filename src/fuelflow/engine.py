@@ -24,13 +24,12 @@ from typing import Any
 
 import botocore.exceptions
 from botocore.parsers import ResponseParserError
-from cfnlint.decode import decode_str
 
 from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
 from fuelflow.plan import Plan, StackPlan
-from fuelflow.templates import find_imports, resolve_name
+from fuelflow.templates import find_imports, parse_template, resolve_name
 
 ClientFactory = Callable[[str], Any]
 Progress = Callable[[str], None]
@@ -800,7 +799,10 @@ class Engine:
                 if st["StackStatus"] == "DELETE_COMPLETE":
                     continue
                 body = self.cfn.get_template(StackName=st["StackName"])["TemplateBody"]
-                data = body if isinstance(body, dict) else decode_str(body)[0] or {}
+                try:
+                    data = body if isinstance(body, dict) else parse_template(body)
+                except ValueError:
+                    continue  # not a template this tool can read: it imports nothing we know of
                 variables = {p["ParameterKey"]: p.get("ParameterValue", "") for p in st.get("Parameters", []) or []}
                 variables["AWS::StackName"] = st["StackName"]
                 for expr in find_imports(data):
