@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fuelflow.config import load_environment
-from fuelflow.emulator import free_port, wait_until_reachable
+from fuelflow.emulator import emulator_status, free_port, wait_until_reachable
 from fuelflow.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,15 +60,20 @@ def run_env() -> dict[str, str]:
 
 
 @contextmanager
-def fresh_emulator(fuelflow: Path, env: dict[str, str]) -> Iterator[str]:
-    """A `fuelflow local` process of its own, started and reachable (not warmed); stopped afterwards."""
-    port = free_port()
+def fresh_emulator(fuelflow: Path, env: dict[str, str], port: int = 0) -> Iterator[tuple[str, int]]:
+    """A `fuelflow local` process of its own (its URL and pid), started and ready (not warmed by any request:
+    `fuelflow local` builds its services itself as it starts, see fuelflow.emulator.preload); stopped
+    afterwards."""
+    port = port or free_port()
     proc = subprocess.Popen([str(fuelflow), "local", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_reachable(url, timeout=60)
-        yield url
+        deadline = time.monotonic() + 120
+        while not (emulator_status(url) or {}).get("ready") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -101,10 +106,10 @@ def main() -> int:
     ours, again, theirs, ratios = [], [], [], []
     print(f"before: {load()}")
     for _ in range(args.runs):
-        with fresh_emulator(fuelflow, env) as url:
+        with fresh_emulator(fuelflow, env) as (url, _pid):
             ours.append(timed([*deploy, url]))
             again.append(timed([*deploy, url]))
-        with fresh_emulator(fuelflow, env) as url:
+        with fresh_emulator(fuelflow, env) as (url, _pid):
             t0 = time.perf_counter()
             for sp in stacks:  # one after another, in the plan's order
                 cmd = [str(aws), "--endpoint-url", url, "cloudformation", "deploy",

@@ -47,18 +47,35 @@ def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
     ctx.obj = Settings(project_dir=(project_dir or Path.cwd()).resolve(), debug=debug)
 
 
+def _project_regions(project_dir: Path) -> tuple[str, ...]:
+    """The regions of the project's environment files (valid ones), else the default region us-east-1."""
+    from fuelflow.envfiles import summaries
+
+    try:
+        found = {s.region for s in summaries(project_dir) if not s.error}
+    except FuelflowError:  # not a project folder: the emulator serves whatever comes
+        found = set()
+    return tuple(sorted(found)) or ("us-east-1",)
+
+
 @cli.command("local")
 @click.option("--port", type=int, default=4566, show_default=True, help="Port on 127.0.0.1 (0 = any free port).")
-def local_cmd(port: int) -> None:
+@click.pass_context
+def local_cmd(ctx: click.Context, port: int) -> None:
     """Run the local AWS emulator in the foreground, so several commands can share it.
 
     Point other commands at it with --endpoint-url, and the AWS CLI with
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
+    It builds the emulated services for the regions of the project's environments at once, in the background,
+    so that the first command does not wait for that.
     """
     from fuelflow import moto_fixes
-    from fuelflow.emulator import Emulator, free_port, log_to_terminal
+    from fuelflow.emulator import PRELOAD_SERVICES, Emulator, free_port, log_to_terminal
 
-    emu = Emulator(port=port or free_port()).start()
+    settings: Settings = ctx.find_object(Settings) or Settings(Path.cwd())
+    regions = _project_regions(settings.project_dir)
+    started = time.monotonic()
+    emu = Emulator(port=port or free_port(), preload_regions=regions).start()
     log_to_terminal()
     url = emu.endpoint_url
     click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
@@ -76,6 +93,9 @@ def local_cmd(port: int) -> None:
                    f"controls {', '.join(sorted(moto_fixes.unchecked_controls())) or '(none)'} are not checked",
                    err=True)
     try:
+        emu.ready.wait()
+        click.echo(f"ready: {len(PRELOAD_SERVICES)} services built for {', '.join(regions)} in "
+                   f"{time.monotonic() - started:.1f}s")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
