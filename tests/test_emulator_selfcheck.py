@@ -87,3 +87,25 @@ def test_a_fix_checks_what_it_calls_later_too(monkeypatch: pytest.MonkeyPatch) -
     assert report.status == "failed" and "S3Backend has no put_bucket_versioning" in report.detail
     assert FakeBucket.create_from_cloudformation_json == before
     assert set(moto_fixes.unchecked_controls([report])) == {"FF-S3-001", "FF-S3-003", "FF-S3-005", "FF-S3-006"}
+
+
+@pytest.mark.emulator
+def test_fuelflow_local_builds_its_services_up_front_and_says_when_ready() -> None:
+    """`fuelflow local` preloads (fuelflow.emulator.preload) what moto builds on a service's first request; the
+    status route says `ready` once done, and what the first request finds is what it would have built: one
+    default VPC in the region, nothing else."""
+    from moto.backends import get_backend
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    from fuelflow.emulator import PRELOAD_SERVICES, Emulator, emulator_status
+
+    with Emulator(preload_regions=("eu-north-1",)) as emu:
+        assert emu.ready.wait(120)
+        assert (emulator_status(emu.endpoint_url) or {}).get("ready") is True
+        for service in PRELOAD_SERVICES:
+            account = get_backend(service)[DEFAULT_ACCOUNT_ID]  # type: ignore[call-overload]
+            assert set(account) & {"eu-north-1", "aws"}, service
+        ec2 = boto3.client("ec2", region_name="eu-north-1", endpoint_url=emu.endpoint_url,
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        vpcs = ec2.describe_vpcs()["Vpcs"]
+        assert [v["IsDefault"] for v in vpcs] == [True]

@@ -132,6 +132,7 @@ def test_busy_or_broken_stacks_are_refused_before_any_change(plan: Plan, status:
 
 def test_redeploy_with_identical_inputs_is_no_changes(plan: Plan) -> None:
     fake = FakeCloudFormation()
+    fake.outputs_for = {sp.name: [{"OutputKey": "Part", "OutputValue": sp.part}] for sp in plan.ordered()}
     engine = engine_for(fake)
     deploy(engine, plan)
     fake.calls.clear()
@@ -139,6 +140,20 @@ def test_redeploy_with_identical_inputs_is_no_changes(plan: Plan) -> None:
     assert report.ok and {p.kind for p in previews} == {"none"}
     assert {r.action for r in report.results} == {"unchanged"}
     assert not any(op in ("CreateChangeSet", "ExecuteChangeSet") for op, _ in fake.calls)
+    # one look at each stack (the state check), then its template: the outputs come from that same look
+    ops = [op for op, _ in fake.calls]
+    assert ops.count("DescribeStacks") == len(plan.ordered()) and ops.count("GetTemplate") == len(plan.ordered())
+    assert [r.outputs for r in report.results] == [{"Part": sp.part} for sp in plan.ordered()]
+
+
+def test_a_change_set_is_waited_for_and_read_in_one_call_per_page(plan: Plan) -> None:
+    """Creating a change set costs one DescribeChangeSet when it is ready at once (the emulator, small AWS
+    change sets): the answer that says CREATE_COMPLETE carries its changes."""
+    fake = FakeCloudFormation()
+    report, _ = deploy(engine_for(fake), plan)
+    assert report.ok
+    ops = [op for op, _ in fake.calls]
+    assert ops.count("CreateChangeSet") == len(plan.ordered()) == ops.count("DescribeChangeSet")
 
 
 def test_empty_change_set_is_no_changes_and_is_cleaned_up(plan: Plan) -> None:

@@ -36,3 +36,34 @@ def test_the_console_script_is_the_entry(monkeypatch: pytest.MonkeyPatch) -> Non
     assert script.value == "fuelflow.entry:main"
     monkeypatch.setattr(sys, "argv", ["fuelflow", "--version"])
     assert entry.main() == 0
+
+
+# What a command imports decides how long it takes to start (benchmarks/cli_start.py measures it): `--help` and
+# `plan` read files only, so boto3, moto, cfn-lint (its rules engine pulls sympy and networkx) and python-hcl2
+# stay unloaded, and `--help` prints without rich.
+HEAVY = ("boto3", "botocore", "moto", "cfnlint", "sympy", "networkx", "hcl2")
+
+
+@pytest.mark.parametrize(("argv", "unloaded"), [
+    (["--help"], (*HEAVY, "rich")),
+    (["plan", "--env", "dev"], HEAVY),
+    (["plan", "--env", "prod", "-o", "json"], HEAVY),
+    (["env", "list"], HEAVY),
+])
+def test_commands_that_read_files_import_no_aws_library(argv: list[str], unloaded: tuple[str, ...]) -> None:
+    import json
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    probe = ("import contextlib, io, json, sys\n"
+             "from fuelflow.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+             f"    code = main({argv!r})\n"
+             "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root / "src"), "NO_COLOR": "1"})
+    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    assert code == 0
+    assert "fuelflow" in loaded  # the probe saw the modules of a real run
+    assert sorted(set(unloaded) & set(loaded)) == []

@@ -683,3 +683,43 @@ def test_network_has_two_azs_public_private_and_no_nat() -> None:
     (endpoint,) = resources_of_type(data, "AWS::EC2::VPCEndpoint").values()
     assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
     assert endpoint["Properties"]["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}
+
+
+# ------------------------------------------------------------------ the tool's own loader (no cfn-lint import)
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
+def test_the_tools_loader_reads_what_cfn_lint_reads(path: Path) -> None:
+    """fuelflow.templates.parse_template (PyYAML with the short-form tags, so that `plan` does not import
+    cfn-lint's rules engine) makes the same document as cfn-lint's loader, for every template."""
+    from cfnlint.decode import decode_str
+
+    from fuelflow.templates import parse_template
+
+    body = path.read_text()
+    theirs, matches = decode_str(body)
+    assert not matches
+    assert json.loads(json.dumps(parse_template(body))) == json.loads(json.dumps(theirs))
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("Resources:\n  A: {Type: AWS::SNS::Topic}\n  A: {Type: AWS::SQS::Queue}\n", "Duplicate found 'A'"),
+    ("Resources: [unclosed\n", "expected"),
+    ("", "empty document"),
+    ("- a\n- b\n", "not a mapping"),
+])
+def test_the_tools_loader_refuses_what_cfn_lint_refuses(body: str, problem: str) -> None:
+    from fuelflow.templates import parse_template
+
+    with pytest.raises(ValueError, match=problem):
+        parse_template(body)
+
+
+def test_short_form_tags_become_intrinsic_functions() -> None:
+    from fuelflow.templates import parse_template
+
+    data = parse_template("Resources:\n  A:\n    Type: T\n    Properties:\n      X: !GetAtt B.Arn\n"
+                          "      Y: !Ref P\n      Z: !Sub ['${a}', {a: !ImportValue E}]\n      C: !Condition On\n")
+    assert data["Resources"]["A"]["Properties"] == {
+        "X": {"Fn::GetAtt": ["B", "Arn"]}, "Y": {"Ref": "P"},
+        "Z": {"Fn::Sub": ["${a}", {"a": {"Fn::ImportValue": "E"}}]}, "C": {"Condition": "On"}}

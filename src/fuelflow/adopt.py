@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
-from cfnlint.decode import decode_str
 
 from fuelflow.errors import DeployError, InputError
 from fuelflow.names import Names
-from fuelflow.templates import references, resolve_name
+from fuelflow.templates import parse_template, references, resolve_name
 
 if TYPE_CHECKING:
     from fuelflow.aws import AwsContext
@@ -193,10 +192,7 @@ def _only_within(resource: dict[str, Any], keep: set[str], all_resources: set[st
 def import_template(sp: StackPlan, items: list[Retained], deployed: dict[str, Any] | None) -> dict[str, Any]:
     """The IMPORT change set's template: the deployed template (unchanged, Outputs included) or, for a new
     stack, the template's header without Outputs; plus the resources to import."""
-    full, _ = decode_str(sp.template.body)
-    if not full:
-        raise DeployError(f"{sp.name}: the template could not be read", "run `fuelflow validate`")
-    full = json.loads(json.dumps(full))  # plain dicts and strings
+    full = json.loads(json.dumps(sp.template.data))  # a copy: plain dicts and strings
     doc: dict[str, Any]
     if deployed is not None:
         doc = json.loads(json.dumps(deployed))
@@ -216,7 +212,7 @@ def import_retained(engine: Engine, sp: StackPlan, items: list[Retained], existi
     deployed = None
     if existing:
         body = engine.cfn.get_template(StackName=sp.name, TemplateStage="Original")["TemplateBody"]
-        deployed = body if isinstance(body, dict) else decode_str(body)[0]
+        deployed = body if isinstance(body, dict) else parse_template(body)
     doc = import_template(sp, items, deployed)
     declared = set(doc.get("Parameters") or {})
     engine._say(f"{sp.name}: importing {', '.join(f's3://{r.name}' for r in items)} ({KEPT})")

@@ -10,9 +10,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import botocore.exceptions
 import click
-from botocore.parsers import ResponseParserError
 
 from fuelflow import __version__
 from fuelflow.commands.common import Settings
@@ -49,18 +47,35 @@ def cli(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
     ctx.obj = Settings(project_dir=(project_dir or Path.cwd()).resolve(), debug=debug)
 
 
+def _project_regions(project_dir: Path) -> tuple[str, ...]:
+    """The regions of the project's environment files (valid ones), else the default region us-east-1."""
+    from fuelflow.envfiles import summaries
+
+    try:
+        found = {s.region for s in summaries(project_dir) if not s.error}
+    except FuelflowError:  # not a project folder: the emulator serves whatever comes
+        found = set()
+    return tuple(sorted(found)) or ("us-east-1",)
+
+
 @cli.command("local")
 @click.option("--port", type=int, default=4566, show_default=True, help="Port on 127.0.0.1 (0 = any free port).")
-def local_cmd(port: int) -> None:
+@click.pass_context
+def local_cmd(ctx: click.Context, port: int) -> None:
     """Run the local AWS emulator in the foreground, so several commands can share it.
 
     Point other commands at it with --endpoint-url, and the AWS CLI with
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url URL ...
+    It builds the emulated services for the regions of the project's environments at once, in the background,
+    so that the first command does not wait for that.
     """
     from fuelflow import moto_fixes
-    from fuelflow.emulator import Emulator, free_port, log_to_terminal
+    from fuelflow.emulator import PRELOAD_SERVICES, Emulator, free_port, log_to_terminal
 
-    emu = Emulator(port=port or free_port()).start()
+    settings: Settings = ctx.find_object(Settings) or Settings(Path.cwd())
+    regions = _project_regions(settings.project_dir)
+    started = time.monotonic()
+    emu = Emulator(port=port or free_port(), preload_regions=regions).start()
     log_to_terminal()
     url = emu.endpoint_url
     click.echo(f"AWS emulator listening on {url} (Ctrl-C stops it; everything in it is forgotten)")
@@ -78,6 +93,9 @@ def local_cmd(port: int) -> None:
                    f"controls {', '.join(sorted(moto_fixes.unchecked_controls())) or '(none)'} are not checked",
                    err=True)
     try:
+        emu.ready.wait()
+        click.echo(f"ready: {len(PRELOAD_SERVICES)} services built for {', '.join(regions)} in "
+                   f"{time.monotonic() - started:.1f}s")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -159,20 +177,36 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return int(ExitCode.USAGE)
-    except botocore.exceptions.NoCredentialsError as exc:
+    except KeyboardInterrupt:
+        Ui().error("interrupted (Ctrl-C)")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        code = _aws_error(exc, debug)
+        if code is None:
+            raise
+        return code
+    return int(ExitCode.OK)
+
+
+def _aws_error(exc: Exception, debug: bool) -> int | None:
+    """An error of boto3's, as one line and its exit code; None for anything else. botocore is imported only
+    by the commands that talk to AWS: when it is not loaded, the error cannot be one of its own."""
+    if "botocore.exceptions" not in sys.modules:
+        return None
+    import botocore.exceptions
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
         if debug:
             traceback.print_exc()
         Ui().error(f"{exc}: run `aws configure` or set AWS_PROFILE (with --target aws)")
         return int(ExitCode.USAGE)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
+    if isinstance(exc, (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError)):
         if debug:
             traceback.print_exc()
         Ui().error(f"{type(exc).__name__}: {str(exc).splitlines()[0]} (run with --debug for details)")
         return int(ExitCode.FAILED)
-    except KeyboardInterrupt:
-        Ui().error("interrupted (Ctrl-C)")
-        return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.OK)
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,16 +9,16 @@ problem names the key and the fix.
 from __future__ import annotations
 
 import difflib
+import gzip
+import importlib.util
 import ipaddress
 import json
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-import botocore.loaders
 import yaml
 
 from fuelflow import contract, names
@@ -254,7 +254,7 @@ def load_environment(project_dir: Path, name: str) -> Environment:
             f"use one of: {known}, or create it: fuelflow env new {name} --from <one of them>",
         )
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = contract.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -357,7 +357,7 @@ def _yaml(value: Any) -> str:
 @cache
 def known_regions() -> frozenset[str]:
     """Every region of every partition in botocore's bundled endpoint data (`endpoints.json`; no network call)."""
-    data = botocore.loaders.Loader().load_data("endpoints")
+    data = json.loads(_package_data("botocore", "data", "endpoints.json"))
     return frozenset(str(r) for p in data["partitions"] for r in p.get("regions", {}))
 
 
@@ -398,9 +398,20 @@ def rds_instance_classes(region: str, engine: str) -> frozenset[str]:
 
 
 def _cfnlint_json(folder: str, name: str) -> dict[str, Any]:
-    pkg = f"cfnlint.data.schemas.extensions.{folder}"
-    result: dict[str, Any] = json.loads(resources.files(pkg).joinpath(name).read_text())
+    result: dict[str, Any] = json.loads(_package_data("cfnlint", "data", "schemas", "extensions", folder, name))
     return result
+
+
+def _package_data(package: str, *parts: str) -> str:
+    """A data file shipped inside an installed package (or its `.gz` form), read without importing the package:
+    importing botocore.loaders or cfnlint costs a tenth of a second, or more, of every command's start."""
+    spec = importlib.util.find_spec(package)  # a top-level package: found, not executed
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(f"{package} is not installed", "reinstall fuelflow (bash scripts/bootstrap.sh)")
+    path = Path(next(iter(spec.submodule_search_locations)), *parts)
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    return gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode("utf-8")
 
 
 class _Validator:

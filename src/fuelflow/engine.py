@@ -24,13 +24,12 @@ from typing import Any
 
 import botocore.exceptions
 from botocore.parsers import ResponseParserError
-from cfnlint.decode import decode_str
 
 from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
 from fuelflow.plan import Plan, StackPlan
-from fuelflow.templates import find_imports, resolve_name
+from fuelflow.templates import find_imports, parse_template, resolve_name
 
 ClientFactory = Callable[[str], Any]
 Progress = Callable[[str], None]
@@ -282,8 +281,11 @@ class Engine:
     # ----------------------------------------------------------------------------------- preview
 
     def preview(self, plan: Plan, states: dict[str, dict[str, Any] | None]) -> list[StackChanges]:
-        """Prepare a change set for every stack that exists; list the template for new ones."""
-        return [self._preview_one(sp, states.get(sp.name), plan.env) for sp in plan.ordered()]
+        """Prepare a change set for every stack that exists; list the template for new ones. The stacks are
+        looked at concurrently (a template comparison or a change set each: independent round trips)."""
+        stacks = plan.ordered()
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(stacks)))) as pool:
+            return list(pool.map(lambda sp: self._preview_one(sp, states.get(sp.name), plan.env), stacks))
 
     def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None, env: Environment) -> StackChanges:
         if sp.nothing:
@@ -356,26 +358,11 @@ class Engine:
             Description=f"fuelflow deploy of {sp.name}",
         )
         arn: str = resp["Id"]
-        waiter = self.cfn.get_waiter("change_set_create_complete")
-        try:
-            waiter.wait(ChangeSetName=arn, StackName=sp.name,
-                        WaiterConfig={"Delay": max(self.poll.initial, 0.05), "MaxAttempts": 600})
-        except botocore.exceptions.WaiterError as exc:
-            last = exc.last_response or {}
-            reason = str(last.get("StatusReason", "")) if isinstance(last, dict) else ""
-            if any(r.lower() in reason.lower() for r in NO_CHANGE_REASONS):
-                self._delete_change_set(arn, sp.name)
-                self.prepared.remove((name, sp.name))  # gone already: nothing for a Ctrl-C to clean up
-                return None, []
-            raise DeployError(f"{sp.name}: the change set could not be created: {reason or exc}",
-                              "fix the template or parameters (run `fuelflow validate`)") from exc
+        page = self._change_set_created(sp, name, arn)
+        if page is None:
+            return None, []
         changes: list[ResourceChange] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ChangeSetName": arn, "StackName": sp.name}
-            if token:
-                kwargs["NextToken"] = token
-            page = self.cfn.describe_change_set(**kwargs)
+        while True:  # the first page came with the wait: one DescribeChangeSet for most change sets
             for ch in page.get("Changes", []):
                 rc = ch.get("ResourceChange", {})
                 changes.append(ResourceChange(
@@ -388,7 +375,31 @@ class Engine:
             token = page.get("NextToken")
             if not token:
                 break
+            page = self.cfn.describe_change_set(ChangeSetName=arn, StackName=sp.name, NextToken=token)
         return arn, changes
+
+    def _change_set_created(self, sp: StackPlan, name: str, arn: str) -> dict[str, Any] | None:
+        """Poll the change set (backing off as the stacks do) until it is created; its first page of changes,
+        or None when it holds no changes (it is deleted then). A failed change set is a DeployError."""
+        delay, deadline = self.poll.initial, time.monotonic() + self.poll.timeout
+        while True:
+            page: dict[str, Any] = self.cfn.describe_change_set(ChangeSetName=arn, StackName=sp.name)
+            status = str(page.get("Status", ""))
+            if status == "CREATE_COMPLETE":
+                return page
+            if status == "FAILED":
+                reason = str(page.get("StatusReason", ""))
+                if any(r.lower() in reason.lower() for r in NO_CHANGE_REASONS):
+                    self._delete_change_set(arn, sp.name)
+                    self.prepared.remove((name, sp.name))  # gone already: nothing for a Ctrl-C to clean up
+                    return None
+                raise DeployError(f"{sp.name}: the change set could not be created: {reason or status}",
+                                  "fix the template or parameters (run `fuelflow validate`)")
+            if time.monotonic() > deadline:
+                raise DeployError(f"{sp.name}: the change set is still {status} after {self.poll.timeout:.0f}s",
+                                  "check the stack's change sets in the console, then run again")
+            self.sleep(delay)
+            delay = min(delay * self.poll.factor, self.poll.maximum)
 
     def _delete_change_set(self, arn: str, stack: str) -> None:
         with contextlib.suppress(botocore.exceptions.ClientError):  # already gone: nothing to clean up
@@ -578,9 +589,9 @@ class Engine:
             self._say(f"{sp.name}: DELETE_COMPLETE in {seconds:.1f}s")
             return StackResult(sp.name, "deleted", "DELETE_COMPLETE", seconds=seconds,
                                reason=f"creates nothing now ({sp.nothing})")
-        if preview.kind == "none":  # said once, by the preview the command printed before running
-            d = self.describe(sp.name)
-            return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
+        if preview.kind == "none":  # said once, by the preview the command printed before running; the
+            return StackResult(sp.name, "unchanged", state["StackStatus"] if state else "",  # state checked then
+                               self.outputs_of(state))
         if preview.adopt:  # recreate after destroy: the retained resources are imported first (fuelflow.adopt)
             return self._deploy_adopting(sp, preview, state, started)
         if preview.kind == "create":
@@ -800,7 +811,10 @@ class Engine:
                 if st["StackStatus"] == "DELETE_COMPLETE":
                     continue
                 body = self.cfn.get_template(StackName=st["StackName"])["TemplateBody"]
-                data = body if isinstance(body, dict) else decode_str(body)[0] or {}
+                try:
+                    data = body if isinstance(body, dict) else parse_template(body)
+                except ValueError:
+                    continue  # not a template this tool can read: it imports nothing we know of
                 variables = {p["ParameterKey"]: p.get("ParameterValue", "") for p in st.get("Parameters", []) or []}
                 variables["AWS::StackName"] = st["StackName"]
                 for expr in find_imports(data):

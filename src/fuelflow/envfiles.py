@@ -64,7 +64,7 @@ def summaries(project_dir: Path) -> list[EnvSummary]:
 
 def _raw(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = contract.safe_load(path.read_text())
     except (OSError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -145,7 +145,7 @@ def new_environment(project_dir: Path, name: str, source: str, region: str | Non
         text = re.sub(r"(?m)^region:\s*\S+", f"region: {region}", text)
     # tag values that carry the source's name (Environment: dev, CostCenter: fuel-flow-dev)
     text = re.sub(rf"(?m)^([ \t]+\w[\w.:/=+\-@ ]*:[ \t]*)(\S*-)?{re.escape(source)}[ \t]*$", rf"\g<1>\g<2>{name}", text)
-    env = parse_environment(yaml.safe_load(text), target, expected_name=name)
+    env = parse_environment(contract.safe_load(text), target, expected_name=name)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x") as handle:  # exclusive: a second `env new` of the same name at once loses cleanly

@@ -8,10 +8,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich is imported when something is printed through it (it costs every command's start)
+    from rich.console import Console
 
 OutputFormat = Literal["table", "json"]
 
@@ -26,9 +27,19 @@ class Ui:
     def __post_init__(self) -> None:
         if self.rich is None:
             self.rich = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and self.output == "table"
-        self.out = Console(highlight=False, soft_wrap=True, emoji=False, no_color=not self.rich)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False,
-                           no_color=bool(os.environ.get("NO_COLOR")) or not sys.stderr.isatty())
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=True, emoji=False, no_color=not self.rich)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False,
+                       no_color=bool(os.environ.get("NO_COLOR")) or not sys.stderr.isatty())
 
     @property
     def interactive(self) -> bool:
@@ -57,6 +68,8 @@ class Ui:
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A table on a terminal; tab-separated lines (with a header) otherwise."""
         if self.rich:
+            from rich.table import Table
+
             t = Table(title=title, title_justify="left")
             for c in columns:
                 t.add_column(c, overflow="fold")

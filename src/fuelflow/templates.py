@@ -1,5 +1,7 @@
-"""CloudFormation templates of a project: loaded with cfn-lint's loader, with what the tool needs to know
-about each (the stack part it belongs to, parameters it declares, exports it defines, imports it uses)."""
+"""CloudFormation templates of a project: loaded with PyYAML and CloudFormation's short-form tags (the same
+documents cfn-lint's loader makes, without importing its rules engine: tests/test_templates.py holds the two
+equal), with what the tool needs to know about each (the stack part it belongs to, parameters it declares,
+exports it defines, imports it uses)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode_str
+import yaml
 
+from fuelflow.contract import SAFE_LOADER
 from fuelflow.errors import InputError
 
 TEMPLATE_DIR = "cloudformation"
@@ -102,17 +105,67 @@ def part_of(path: Path) -> str:
     return path.stem.split("-")[0]
 
 
+class CfnLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader that reads CloudFormation's short-form tags as cfn-lint's loader does
+    (`!Ref X` -> {"Ref": "X"}, `!GetAtt A.B` -> {"Fn::GetAtt": ["A", "B"]}, `!Sub ...` -> {"Fn::Sub": ...})
+    and refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
+
+
+def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"Duplicate found {key!r} (lines {seen[key] + 1} and {key_node.start_mark.line + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=True)
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        text = loader.construct_scalar(node)
+        value = text.split(".", 1) if name == "Fn::GetAtt" else text
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - PyYAML has only these three kinds of node
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected !{suffix}", node.start_mark)
+    return {name: value}
+
+
+CfnLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def parse_template(body: str) -> dict[str, Any]:
+    """A template body (YAML or JSON) as plain data; ValueError with the parser's message when it does not
+    parse or is not a mapping."""
+    try:
+        data = yaml.load(body, Loader=CfnLoader)  # a safe loader, with CloudFormation's tags
+    except yaml.YAMLError as exc:
+        raise ValueError(" ".join(str(exc).split())) from exc
+    if not isinstance(data, dict):
+        raise ValueError("empty document" if data is None else "the document is not a mapping")
+    return data
+
+
 def load_template(path: Path) -> Template:
-    """Parse one template with cfn-lint's decoder (it understands the short-form tags)."""
+    """Parse one template (PyYAML with CloudFormation's short-form tags: parse_template)."""
     try:
         body = path.read_text()
     except OSError as exc:
         raise InputError(f"cannot read template {path}: {exc.strerror}",
                          "check the file exists and is readable") from exc
-    data, matches = decode_str(body)
-    if data is None or matches:
-        detail = matches[0].message if matches else "empty document"
-        raise InputError(f"{path}: template does not parse: {detail}", "fix the YAML (run `fuelflow validate`)")
+    try:
+        data = parse_template(body)
+    except ValueError as exc:
+        raise InputError(f"{path}: template does not parse: {exc}", "fix the YAML (run `fuelflow validate`)") from exc
     if not isinstance(data.get("Resources"), dict):
         raise InputError(f"{path}: template has no Resources section", "add the resources the stack creates")
     return Template(part=part_of(path), path=path, body=body, data=data)

@@ -38,13 +38,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from fuelflow import parity
 from fuelflow.errors import ExitCode, FuelflowError, InputError
 from fuelflow.templates import TEMPLATE_DIR
 from fuelflow.tf.toolchain import Toolchain, checked_terraform, resolve_plugin_dir
 from fuelflow.tf.workcopy import TERRAFORM_DIR, sync_tree
+
+if TYPE_CHECKING:  # the parity check loads python-hcl2 and the CloudFormation side when it runs
+    from fuelflow import parity
 
 CHECKS: tuple[str, ...] = ("cfn-lint", "checkov", "terraform-fmt", "terraform-validate", "parity")
 GROUPS: dict[str, tuple[str, ...]] = {"terraform": ("terraform-fmt", "terraform-validate")}
@@ -638,6 +640,8 @@ def check_parity(run: _Run) -> CheckResult:
         return _not_run("parity", f"nothing to compare: no {' or '.join(f'{d}/' for d in missing)}", blocking=False)
     if run.toolchain is None:
         return run.terraform_not_run("parity")
+    from fuelflow import parity
+
     run.say("parity: fuelflow.parity.compare")
     try:
         problems = [_parity_problem(d) for d in parity.compare(run.project, plugin_dir=run.toolchain.plugin_dir)]

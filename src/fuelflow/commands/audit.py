@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from fuelflow.audit import CONTROLS, Status, print_table, run_audit
 from fuelflow.commands.common import engine_option, env_option, load_env, open_target, target_options
 from fuelflow.errors import ExitCode, FuelflowError
 from fuelflow.output import Ui
@@ -56,6 +55,8 @@ Exit codes:
 @click.pass_context
 def audit_cmd(ctx: click.Context, env: str, engine: str, target: str, profile: str | None, region: str | None,
               endpoint_url: str | None, output: str) -> None:
+    from fuelflow.audit import CONTROLS, Status, print_table, run_audit  # boto3 loads when an audit runs
+
     environment = load_env(ctx, env)
     ui = Ui(output="table" if output == "table" else "json")
     aws = open_target(environment, target, profile, region, endpoint_url, ui)

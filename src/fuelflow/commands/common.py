@@ -6,14 +6,16 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from fuelflow.aws import AwsContext, Target, connect
-from fuelflow.config import Environment, check_region, load_environment
 from fuelflow.errors import InputError
 from fuelflow.output import Ui
+
+if TYPE_CHECKING:  # boto3 (fuelflow.aws) and the settings are loaded by the commands that use them
+    from fuelflow.aws import AwsContext
+    from fuelflow.config import Environment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,12 +85,17 @@ def refuse_throwaway(command: str) -> None:
 
 
 def load_env(ctx: click.Context, name: str) -> Environment:
+    from fuelflow.config import load_environment
+
     return load_environment(project_dir_of(ctx), name)
 
 
 def open_target(env: Environment, target: str, profile: str | None, region: str | None,
                 endpoint_url: str | None, ui: Ui) -> AwsContext:
     """Connect; tell the user where the emulator is when we started one."""
+    from fuelflow.aws import Target, connect
+    from fuelflow.config import check_region
+
     if target == "local" and profile:
         raise InputError("--profile is for --target aws", "drop --profile, or add --target aws")
     if region is not None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.exceptions
 import click
 
-from fuelflow import lifecycle
-from fuelflow.adopt import annotate, find_cfn
-from fuelflow.aws import AwsContext
 from fuelflow.commands.common import (
     engine_option,
     env_option,
@@ -24,25 +20,30 @@ from fuelflow.commands.common import (
     throwaway,
     warn_throwaway,
 )
-from fuelflow.config import Environment
-from fuelflow.confirm import approve, guard_data_loss, guard_destroy
-from fuelflow.engine import Engine, PollConfig, Report, StackChanges, StackResult, load_balancer_name
 from fuelflow.errors import FuelflowError, InputError, Interrupted
-from fuelflow.lock import env_lock, run_lock
 from fuelflow.output import Ui
-from fuelflow.plan import Plan, build_plan
+
+if TYPE_CHECKING:  # the engine, boto3 and cfn data load when a command runs, not for `--help` or `plan`
+    from fuelflow.aws import AwsContext
+    from fuelflow.config import Environment
+    from fuelflow.engine import Engine, Report, StackChanges, StackResult
+    from fuelflow.plan import Plan
 
 stack_option = click.option("--stack", "-s", "stacks", multiple=True, metavar="PART",
                             help="Act only on this stack part (network, iam, s3, ec2, rds); repeatable.")
 
 
 def _engine(aws: AwsContext, ui: Ui) -> Engine:
+    from fuelflow.engine import Engine, PollConfig
+
     if aws.is_local:
         return Engine(aws.client, ui.progress, PollConfig.local(), emulator=True)
     return Engine(aws.client, ui.progress, PollConfig())
 
 
 def _plan(ctx: click.Context, env_name: str, stacks: tuple[str, ...], region: str | None) -> tuple[Environment, Plan]:
+    from fuelflow.plan import build_plan
+
     env = load_env(ctx, env_name)
     return env, build_plan(project_dir_of(ctx), env, stacks, region)
 
@@ -153,6 +154,9 @@ def diff_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: str,
     The same checks and preview as deploy: a setting that cannot change after the first deploy is refused
     (exit 2), buckets a later deploy adopts are listed as Import.
     """
+    from fuelflow import lifecycle
+    from fuelflow.adopt import annotate, find_cfn
+
     environment, plan = _plan(ctx, env, stacks, region)
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
     _warn_if_locked(ui, aws, environment)
@@ -235,6 +239,12 @@ def deploy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: st
     needs --force. Settings that cannot change after the first deploy (network ranges, region) are
     refused before any change.
     """
+    from fuelflow import lifecycle
+    from fuelflow.adopt import annotate, find_cfn
+    from fuelflow.confirm import approve, guard_data_loss
+    from fuelflow.lock import run_lock
+    from fuelflow.plan import build_plan
+
     environment = load_env(ctx, env)
     if engine == "terraform":
         _terraform(ctx, "deploy", environment, target, profile, region, endpoint_url, ui, yes=yes, force=force,
@@ -305,6 +315,11 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
     environment (tier: production). A database with deletion protection is refused unless
     --disable-deletion-protection is given.
     """
+    from fuelflow.confirm import guard_destroy
+    from fuelflow.engine import load_balancer_name
+    from fuelflow.lock import run_lock
+    from fuelflow.plan import build_plan
+
     environment = load_env(ctx, env)
     if lift_protection and not force:
         raise InputError("--disable-deletion-protection needs --force",
@@ -368,6 +383,8 @@ def destroy_cmd(ctx: click.Context, env: str, stacks: tuple[str, ...], target: s
 def _interrupted_before_changes(ui: Ui, eng: Engine, plan: Plan, action: str) -> None:
     """Ctrl-C before anything ran (checks, preview, prompt): drop the prepared change sets, print the
     summary, exit 130."""
+    from fuelflow.engine import Report, StackResult
+
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: leave the change sets (they change nothing)
         eng.discard_prepared()
     report = Report([StackResult(sp.name, "not started", reason="Ctrl-C before any change")
@@ -393,6 +410,10 @@ def _raise_if_interrupted(eng: Engine, report: Report, action: str, env: str, ar
 
 def _warn_if_locked(ui: Ui, aws: AwsContext, environment: Environment) -> None:
     """diff takes no lock (its change sets change nothing, and are deleted), but says when a run holds it."""
+    import botocore.exceptions
+
+    from fuelflow.lock import env_lock
+
     try:
         held = env_lock(aws, environment).holder()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):  # no SSM access: say nothing
@@ -417,6 +438,8 @@ def unlock_cmd(ctx: click.Context, env: str, lock_id: str, target: str, profile:
 
     Like `terraform force-unlock`: only the lock with that id is removed. Make sure its run is dead first.
     """
+    from fuelflow.lock import env_lock
+
     if throwaway(target, endpoint_url):  # the embedded emulator it would start holds no lock, by construction
         raise InputError("unlock needs the target that holds the lock: without --endpoint-url it would look in a "
                          "throwaway emulator started for this command", "add the --endpoint-url (or --target aws "
@@ -442,6 +465,8 @@ def _read_stacks(ctx: click.Context, action: str, env: str, stacks: tuple[str, .
                  profile: str | None, region: str | None, endpoint_url: str | None, engine: str,
                  ui: Ui) -> tuple[Environment, AwsContext, Plan, list[StackResult]] | None:
     """status/outputs: the plan and each selected stack as deployed; None when --engine terraform printed it."""
+    from fuelflow.plan import build_plan
+
     environment = load_env(ctx, env)
     if throwaway(target, endpoint_url):
         if engine == "terraform" and action == "outputs":

@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from fuelflow.aws import AwsContext
 from fuelflow.commands.common import (
     env_option,
     load_env,
@@ -23,13 +22,15 @@ from fuelflow.commands.common import (
     target_options,
     warn_throwaway,
 )
-from fuelflow.config import Environment
 from fuelflow.confirm import require_confirmation
 from fuelflow.errors import InputError
 from fuelflow.output import Ui
-from fuelflow.tf import ops
 from fuelflow.tf.plans import change_lines
 from fuelflow.tf.toolchain import PLUGIN_DIR_ENV, find_terraform
+
+if TYPE_CHECKING:  # boto3 and fuelflow.tf.ops load when a Terraform command runs, not for `--help`
+    from fuelflow.aws import AwsContext
+    from fuelflow.config import Environment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,6 +107,8 @@ def bootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | None
     Writes the backend config: terraform/backends/ENV.s3.tfbackend for --target aws (commit it),
     the work dir for --target local.
     """
+    from fuelflow.tf import ops
+
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = ops.tf_bootstrap(environment, aws, _project_dir(ctx), ui, plugin_dir=plugin_dir)
@@ -127,6 +130,8 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
 
     Refuses while any state in the bucket still tracks resources (destroy first, or --force).
     """
+    from fuelflow.tf import ops
+
     if _ephemeral(target, endpoint_url):
         refuse_throwaway(f"tf unbootstrap --env {env}")
     require_confirmation(ui, yes, "unbootstrap")
@@ -145,6 +150,8 @@ def unbootstrap_cmd(ctx: click.Context, env: str, target: str, profile: str | No
 def plan_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
              endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str, destroy: bool) -> None:
     """Show what apply (or destroy) would change. Changes nothing."""
+    from fuelflow.tf import ops
+
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
         result = ops.tf_plan(environment, aws, _project_dir(ctx), ui, destroy=destroy, plugin_dir=plugin_dir)
@@ -184,6 +191,8 @@ def apply_cmd(ctx: click.Context, env: str, target: str, profile: str | None, re
     With the embedded emulator (no --endpoint-url) the state backend is bootstrapped in it first:
     everything is forgotten when the command ends.
     """
+    from fuelflow.tf import ops
+
     require_confirmation(ui, yes or _ephemeral(target, endpoint_url), "apply")
     start = time.monotonic()
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
@@ -212,6 +221,8 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
     Like `fuelflow destroy`: a production-tier environment, or deleting a database, needs --force and
     the environment's name.
     """
+    from fuelflow.tf import ops
+
     if _ephemeral(target, endpoint_url):
         refuse_throwaway(f"tf destroy --env {env}")
     require_confirmation(ui, yes or confirm_name is not None, "destroy")
@@ -234,6 +245,8 @@ def destroy_cmd(ctx: click.Context, env: str, target: str, profile: str | None, 
 def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Print the root module's outputs (sensitive values are never shown)."""
+    from fuelflow.tf import ops
+
     if _ephemeral(target, endpoint_url):
         refuse_throwaway(f"tf output --env {env}")
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
@@ -247,6 +260,8 @@ def output_cmd(ctx: click.Context, env: str, target: str, profile: str | None, r
 def status_cmd(ctx: click.Context, env: str, target: str, profile: str | None, region: str | None,
                endpoint_url: str | None, plugin_dir: str | None, ui: Ui, output: str) -> None:
     """Where the state lives and what it tracks (read from the bucket; runs no terraform command)."""
+    from fuelflow.tf import ops
+
     if _ephemeral(target, endpoint_url):
         warn_throwaway(ui, "tf status", env)
     with _opened(ctx, env, target, profile, region, endpoint_url, ui) as (environment, aws):
@@ -270,6 +285,8 @@ def run_engine_command(action: str, env: Environment, aws_ctx: AwsContext, proje
                        lift_protection: bool = False, plugin_dir: str | Path | None = None,
                        work_dir: Path | None = None) -> None:
     """`deploy|destroy|status|outputs --engine terraform`: carry the action out and print its result."""
+    from fuelflow.tf import ops
+
     where: dict[str, Any] = {"plugin_dir": plugin_dir, "work_dir": work_dir}
     if action == "deploy":
         show_mapping(ui, f"{env.name} outputs", ops.tf_deploy(env, aws_ctx, project_dir, ui, yes, force=force,

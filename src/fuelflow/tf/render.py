@@ -8,8 +8,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from fuelflow.emulator import LOCAL_CREDENTIALS
-
 PROVIDER_OVERRIDE = "fuelflow_override.tf"
 BACKEND_OVERRIDE = "fuelflow_backend_override.tf"
 TEARDOWN_OVERRIDE = "fuelflow_teardown_override.tf"
@@ -54,6 +52,8 @@ def render_local_override(endpoint_url: str, aliases: Sequence[str | None] = (No
     One block per `provider "aws"` configuration of the root (aliases included): an override file may
     only override blocks that exist.
     """
+    from fuelflow.emulator import LOCAL_CREDENTIALS  # the emulator (and moto's fixes) load only when used
+
     blocks = ["# Written by fuelflow for --target local; never committed (see .gitignore).\n"]
     endpoints = {service: endpoint_url for service in LOCAL_ENDPOINT_SERVICES}
     for alias in aliases:
