@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cfn_tools import yaml_loader as cfn_yaml_tags  # cfn-flip
 
 from fuelflow.contract import SAFE_LOADER
 from fuelflow.errors import InputError
@@ -106,9 +107,13 @@ def part_of(path: Path) -> str:
 
 
 class CfnLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
-    """PyYAML's safe loader that reads CloudFormation's short-form tags as cfn-lint's loader does
-    (`!Ref X` -> {"Ref": "X"}, `!GetAtt A.B` -> {"Fn::GetAtt": ["A", "B"]}, `!Sub ...` -> {"Fn::Sub": ...})
-    and refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
+    """PyYAML's safe loader (libyaml's when present) with CloudFormation's short-form tags read by cfn-flip's
+    constructor, the AWS Labs library (`!Ref X` -> {"Ref": "X"}, `!GetAtt A.B` -> {"Fn::GetAtt": ["A", "B"]},
+    `!Sub ...` -> {"Fn::Sub": ...}; tests/test_templates.py holds the result equal to cfn-lint's loader on every
+    template), and refusing a key given twice in one mapping (PyYAML would keep the last silently).
+
+    Not cfn-lint's own loader: importing `cfnlint.decode` imports cfn-lint's whole rules engine (sympy,
+    networkx), about a second that every command would pay (issue 12)."""
 
 
 def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -124,23 +129,8 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any,
     return loader.construct_mapping(node, deep=True)
 
 
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        text = loader.construct_scalar(node)
-        value = text.split(".", 1) if name == "Fn::GetAtt" else text
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:  # pragma: no cover - PyYAML has only these three kinds of node
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected !{suffix}", node.start_mark)
-    return {name: value}
-
-
 CfnLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-CfnLoader.add_multi_constructor("!", _construct_tag)
+CfnLoader.add_multi_constructor("!", cfn_yaml_tags.multi_constructor)
 
 
 def parse_template(body: str) -> dict[str, Any]:
