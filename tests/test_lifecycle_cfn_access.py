@@ -21,7 +21,7 @@ def env(emulator: Emulator, project_dir: Path, tmp_path: Path) -> Deployed:
 
 
 def _ssh_ranges(env: Deployed) -> list[str]:
-    group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("ec2")["WebSecurityGroupId"]])
+    group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("network")["WebSecurityGroupId"]])
     return sorted(r["CidrIp"] for p in group["SecurityGroups"][0]["IpPermissions"] if p.get("FromPort") == 22
                   for r in p.get("IpRanges", []))
 
