@@ -29,7 +29,7 @@ from cfnlint.decode import decode_str
 from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
-from fuelflow.plan import Plan, StackPlan
+from fuelflow.plan import Plan, StackPlan, export_removal_order
 from fuelflow.templates import find_imports, resolve_name
 
 ClientFactory = Callable[[str], Any]
@@ -202,6 +202,8 @@ class Engine:
         self._cancelled: set[str] = set()  # updates cancelled by Ctrl-C
         self._last_status: dict[str, str] = {}  # each stack's status as last polled
         self.prepared: list[tuple[str, str]] = []  # (change set name, stack) created by this engine
+        # stack -> stacks to update before it, because it stops exporting what they import (check_states)
+        self.update_first: dict[str, set[str]] = {}
 
     @property
     def interrupted(self) -> bool:
@@ -277,6 +279,8 @@ class Engine:
                     raise InputError(f"{name} imports from {dep}, which is not deployed",
                                      f"deploy {plan.stacks[dep].part} too (drop --stack, or add --stack "
                                      f"{plan.stacks[dep].part})")
+        # An update that drops an export still imported waits for the importers' updates (fuelflow.plan).
+        self.update_first = export_removal_order(plan, states, lambda e: self._importers_or_scan(e, plan))
         return states
 
     # ----------------------------------------------------------------------------------- preview
@@ -431,7 +435,7 @@ class Engine:
         def deps_of(name: str) -> set[str]:
             if name in deletes:
                 return set(plan.graph.dependents(name)) & deletes
-            return (set(plan.stacks[name].depends_on) & set(selected)) | deletes
+            return (set(plan.stacks[name].depends_on) & set(selected)) | deletes | self.update_first.get(name, set())
 
         results = self._schedule(selected, deps_of, work)
         return Report([results[n] for n in selected], time.monotonic() - start)

@@ -3,7 +3,8 @@ with which parameters and tags. Pure data: printed by `fuelflow plan`, tested wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import InputError
-from fuelflow.graph import StackGraph, build_graph
+from fuelflow.graph import StackGraph, build_graph, export_removal_edges
 from fuelflow.templates import Template, discover_templates, resolve_name
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"  # export names are matched before we know the account
@@ -28,6 +29,8 @@ class StackPlan:
     parameters: dict[str, str]
     tags: dict[str, str]
     depends_on: tuple[str, ...]
+    # The export names its template defines (resolved for this environment).
+    exports: tuple[str, ...] = ()
     # Why this environment gets no such stack ("" = it does): every resource is conditioned out, which
     # CloudFormation cannot hold as a stack (DECISIONS 14.5). Deploy skips it, or deletes it if it exists.
     nothing: str = ""
@@ -135,6 +138,7 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
             parameters=parameters[name],
             tags=env.stack_tags(),
             depends_on=tuple(sorted(graph.dependencies(name))),
+            exports=tuple(exports[name]),
             nothing=nothing[name],
         )
         for name, t in by_name.items()
@@ -146,3 +150,54 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
                              f"({nothing[empty[0]]})",
                              "switch the option on in the environment file, or make the import conditional too")
     return Plan(env=env, stacks=stacks, graph=graph, waves=waves, selected=frozenset(selected))
+
+
+def export_removal_order(plan: Plan, deployed: Mapping[str, Mapping[str, Any] | None],
+                         importers_of: Callable[[str], Iterable[str]]) -> dict[str, set[str]]:
+    """Which selected stacks must wait for which, because their update removes an export still imported.
+
+    `deployed`: DescribeStacks of the selected stacks (None = not deployed); `importers_of(export)`: the
+    stacks importing it today (ListImports, or the deployed templates). Returns stack -> the importers to
+    update first. Asked only for exports that actually go away, so a deploy that removes none costs nothing.
+
+    Refuses (InputError, before anything changes) when an importer is outside this deploy (it would keep
+    importing it: AWS would fail the update half-way), or when the importer itself needs the producer
+    updated first (a cycle: no single deploy can do it).
+    """
+    removed: dict[str, list[str]] = {}
+    for sp in plan.ordered():
+        state = deployed.get(sp.name)
+        if state is None or sp.nothing:  # new stacks remove nothing; empty stacks are deleted before all else
+            continue
+        today = {str(o["ExportName"]) for o in state.get("Outputs", []) or [] if o.get("ExportName")}
+        if gone := sorted(today - set(sp.exports)):
+            removed[sp.name] = gone
+    if not removed:
+        return {}
+    importers = {e: sorted(set(importers_of(e)) - {stack}) for stack, gone in removed.items() for e in gone}
+    for stack, gone in removed.items():
+        for export in gone:
+            outside = [i for i in importers[export] if i not in plan.selected]
+            if outside:
+                raise InputError(
+                    f"the new template of {stack} no longer exports {export}, which {', '.join(outside)} "
+                    "still imports (AWS refuses to remove an export in use)",
+                    f"deploy {', '.join(outside)} in the same run (drop --stack, or add --stack for it) so "
+                    "that it stops importing it first")
+    edges = export_removal_edges(removed, importers)
+    selected = [n for n in plan.graph.nodes if n in plan.selected]
+    order = StackGraph(nodes=selected, edges=[e for e in plan.graph.edges
+                                              if e.producer in plan.selected and e.consumer in plan.selected])
+    combined = order.with_edges(edges)
+    if cycle := combined.find_cycle():  # a path from a stack through what it waits for, back to itself
+        steps = set(itertools.pairwise(cycle))
+        e = next((e for e in edges if (e.consumer, e.producer) in steps), edges[0])
+        raise InputError(
+            f"{e.consumer} stops exporting {e.export} while {e.producer} still imports it, and {e.producer} "
+            f"needs {e.consumer} updated first: no single deploy can order that",
+            f"deploy in two steps: first a version of {e.producer} that no longer imports {e.export}, "
+            "then the rest")
+    out: dict[str, set[str]] = {}
+    for e in edges:
+        out.setdefault(e.consumer, set()).add(e.producer)
+    return out
