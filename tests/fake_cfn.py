@@ -251,6 +251,13 @@ class FakeCloudFormation:
                                "ListImports")
         return {"Imports": importers}
 
+    def list_exports(self, **kw: Any) -> dict[str, Any]:
+        self._record("ListExports", kw)
+        with self._lock:
+            return {"Exports": [{"ExportingStackId": st.stack_id, "Name": o["ExportName"], "Value": o["OutputValue"]}
+                                for st in self.stacks.values() if st.status != "DELETE_COMPLETE"
+                                for o in st.outputs if o.get("ExportName")]}
+
     def get_paginator(self, name: str) -> Any:
         method = getattr(self, name)
 

@@ -150,3 +150,24 @@ def test_no_removed_export_asks_nothing(tmp_path: Path, project_dir: Path) -> No
     assert export_removal_order(plan, {A: None, B: None, C: None}, never) == {}  # nothing deployed yet
     kept = {"Outputs": [{"OutputKey": "Other", "OutputValue": "x", "ExportName": f"{A}-Other"}]}
     assert export_removal_order(plan, {A: kept, B: {"Outputs": []}, C: None}, never) == {}
+
+
+def test_a_change_set_importing_a_new_export_is_made_once_the_export_exists(tmp_path: Path,
+                                                                           project_dir: Path) -> None:
+    """CloudFormation resolves Fn::ImportValue when it makes a change set ("No export named ... found", as the
+    emulator shows in tests/test_upgrade_sg_move.py): b's new import of a's new export waits for a's update."""
+    plan = _plan(_project(tmp_path, project_dir, b=B_NEEDS_A))
+    fake = _deployed_before({A: 0.05, B: 0.05, C: 0.05})
+    fake.stacks[A].outputs, fake.imports = [], {}  # today a exports nothing: the new export comes with its update
+    engine = _engine(fake)
+    states = engine.check_states(plan, False)
+    previews = {p.stack: p for p in engine.preview(plan, states)}
+    assert previews[B].kind == "update" and previews[B].change_set is None
+    assert previews[B].note.startswith(f"its change set is made when {A} has exported {A}-Other")
+    assert previews[A].change_set and previews[C].change_set  # the others are prepared as usual
+    report = engine.deploy(plan, list(previews.values()), states)
+    assert report.ok, report.to_dict()
+    ops = [(op, kw.get("StackName")) for op, kw in fake.calls]
+    made_b = ops.index(("CreateChangeSet", B))
+    assert made_b > ops.index(("ExecuteChangeSet", A)) and fake.finished[A] <= fake.started[B]
+    assert [r.action for r in report.results if r.stack == B] == ["updated"]

@@ -99,15 +99,16 @@ def test_upgrade_moves_the_groups_and_updates_rds_before_ec2(emulator: Emulator,
 
 
 PRODUCER = """Resources:
-  P: {Type: AWS::SSM::Parameter, Properties: {Type: String, Value: shared}}
+  P: {Type: AWS::SSM::Parameter, Properties: {Name: probe-producer, Type: String, Value: shared}}
 Outputs:
   Shared: {Value: !Ref P, Export: {Name: probe-shared}}
 """
-PRODUCER_WITHOUT_EXPORT = "Resources:\n  P: {Type: AWS::SSM::Parameter, Properties: {Type: String, Value: shared}}\n"
+PRODUCER_WITHOUT_EXPORT = (
+    "Resources:\n  P: {Type: AWS::SSM::Parameter, Properties: {Name: probe-producer, Type: String, Value: shared}}\n")
 CONSUMER = """Resources:
   C:
     Type: AWS::SSM::Parameter
-    Properties: {Type: String, Value: {'Fn::ImportValue': probe-shared}}
+    Properties: {Name: probe-consumer, Type: String, Value: {'Fn::ImportValue': probe-shared}}
 """
 
 
@@ -123,4 +124,4 @@ def test_moto_lets_an_export_in_use_go(emulator: Emulator) -> None:
     cfn.get_waiter("stack_create_complete").wait(StackName="probe-consumer", WaiterConfig={"Delay": 1})
     cfn.update_stack(StackName="probe-producer", TemplateBody=PRODUCER_WITHOUT_EXPORT)
     cfn.get_waiter("stack_update_complete").wait(StackName="probe-producer", WaiterConfig={"Delay": 1})
-    assert "probe-shared" not in {e["Name"] for e in cfn.list_exports()["Exports"]}
+    assert cfn.describe_stacks(StackName="probe-producer")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"

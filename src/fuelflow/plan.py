@@ -13,7 +13,7 @@ from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import InputError
 from fuelflow.graph import StackGraph, build_graph, export_removal_edges
-from fuelflow.templates import Template, discover_templates, resolve_name
+from fuelflow.templates import Template, discover_templates, find_imports, resolve_name
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"  # export names are matched before we know the account
 EVERY_RESOURCE_OFF = "every resource of its template is excluded by its Condition"
@@ -29,8 +29,9 @@ class StackPlan:
     parameters: dict[str, str]
     tags: dict[str, str]
     depends_on: tuple[str, ...]
-    # The export names its template defines (resolved for this environment).
+    # The export names its template defines, and those it imports with these parameters (resolved).
     exports: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ()
     # Why this environment gets no such stack ("" = it does): every resource is conditioned out, which
     # CloudFormation cannot hold as a stack (DECISIONS 14.5). Deploy skips it, or deletes it if it exists.
     nothing: str = ""
@@ -97,6 +98,16 @@ def nothing_to_deploy(env: Environment, template: Template, parameters: dict[str
     return str(said) if said else EVERY_RESOURCE_OFF
 
 
+def _live_imports(env: Environment, template: Template, parameters: dict[str, str]) -> list[Any]:
+    """The Fn::ImportValue arguments of the resources these parameters create and of unconditional outputs
+    (a conditioned-out resource's imports are never resolved, so they need not exist)."""
+    active = active_resources(env, template, parameters)
+    found = [i for lid, res in template.resources.items() if active.get(lid) for i in find_imports(res)]
+    found += [i for out in (template.data.get("Outputs") or {}).values()
+              if not (out or {}).get("Condition") for i in find_imports(out)]
+    return found
+
+
 def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
                region: str | None = None) -> Plan:
     """Read the templates, derive the graph from exports/imports, and assign parameters."""
@@ -107,6 +118,7 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
     nothing = {name: nothing_to_deploy(env, t, parameters[name]) for name, t in by_name.items()}
     exports: dict[str, list[str]] = {}
     imports: dict[str, list[str]] = {}
+    live: dict[str, list[str]] = {}  # the imports CloudFormation resolves with these parameters
     for name, t in by_name.items():
         variables = {**env_params, "AWS::StackName": name, "AWS::Region": region or env.region,
                      "AWS::AccountId": ACCOUNT_PLACEHOLDER, "AWS::Partition": "aws"}
@@ -114,6 +126,8 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
         # A stack that creates nothing here imports nothing either (what it would import may not exist).
         imports[name] = [] if nothing[name] else [
             resolve_name(i, variables, f"{t.path} (Fn::ImportValue)") for i in t.imports()]
+        live[name] = [] if nothing[name] else [
+            resolve_name(i, variables, f"{t.path} (Fn::ImportValue)") for i in _live_imports(env, t, parameters[name])]
     graph = build_graph(exports, imports)
     waves = graph.waves()
 
@@ -139,6 +153,7 @@ def build_plan(project_dir: Path, env: Environment, only: Iterable[str] = (),
             tags=env.stack_tags(),
             depends_on=tuple(sorted(graph.dependencies(name))),
             exports=tuple(exports[name]),
+            imports=tuple(sorted(set(live[name]))),
             nothing=nothing[name],
         )
         for name, t in by_name.items()
