@@ -2,7 +2,7 @@
 # Modules mirror the CloudFormation stacks (network, s3, iam, ec2, rds); Terraform orders them by
 # their references:   network ─┐
 #                     s3 ──────┴─► iam ─► ec2
-#                     network, iam ──────► rds (and ec2's security group)
+#                     network, iam ──────► rds (the web security group is network's: ec2 ∥ rds)
 # The state backend (modules/terraform-state) is a separate root, terraform/bootstrap.
 
 module "network" {
@@ -15,6 +15,10 @@ module "network" {
   private_subnet_cidrs = var.network.private_subnet_cidrs
   flow_logs            = var.network.flow_logs
   log_retention_days   = var.log_retention_days
+
+  # The web tier's security groups live here, so that rds needs only network and iam (ec2 ∥ rds).
+  admin_ssh_cidrs = var.ec2.admin_ssh_cidrs
+  load_balancer   = var.web.load_balancer
 }
 
 module "s3" {
@@ -40,30 +44,30 @@ module "ec2" {
   project_name          = var.project_name
   environment           = var.environment
   vpc_id                = module.network.vpc_id
-  vpc_cidr              = module.network.vpc_cidr
   public_subnet_ids     = module.network.public_subnet_ids
+  security_group_id     = module.network.web_security_group_id
   instance_profile_name = module.iam.ec2_instance_profile_name
   instance_type         = var.ec2.instance_type
   instance_count        = var.ec2.instance_count
   root_volume_size      = var.ec2.root_volume_size
-  admin_ssh_cidrs       = var.ec2.admin_ssh_cidrs
   log_retention_days    = var.log_retention_days
 
   # Web tier behind a load balancer (web.load_balancer): without it, the static instances above.
-  load_balancer          = var.web.load_balancer
-  min_size               = var.web.min_size
-  desired_capacity       = var.web.desired_capacity
-  max_size               = var.web.max_size
-  cpu_target             = var.web.cpu_target
-  min_healthy_percentage = var.web.min_healthy_percentage
-  health_check_path      = var.web.health_check_path
-  deregistration_delay   = var.web.deregistration_delay
-  stickiness             = var.web.stickiness
-  certificate_arn        = var.web.certificate_arn
-  domain_name            = var.web.domain_name
-  hosted_zone_id         = var.web.hosted_zone_id
-  deletion_protection    = var.rds.deletion_protection
-  access_logs_bucket     = module.s3.logs_bucket_name
+  load_balancer                   = var.web.load_balancer
+  load_balancer_security_group_id = module.network.load_balancer_security_group_id
+  min_size                        = var.web.min_size
+  desired_capacity                = var.web.desired_capacity
+  max_size                        = var.web.max_size
+  cpu_target                      = var.web.cpu_target
+  min_healthy_percentage          = var.web.min_healthy_percentage
+  health_check_path               = var.web.health_check_path
+  deregistration_delay            = var.web.deregistration_delay
+  stickiness                      = var.web.stickiness
+  certificate_arn                 = var.web.certificate_arn
+  domain_name                     = var.web.domain_name
+  hosted_zone_id                  = var.web.hosted_zone_id
+  deletion_protection             = var.rds.deletion_protection
+  access_logs_bucket              = module.s3.logs_bucket_name
 }
 
 module "rds" {
@@ -73,7 +77,7 @@ module "rds" {
   environment           = var.environment
   vpc_id                = module.network.vpc_id
   private_subnet_ids    = module.network.private_subnet_ids
-  web_security_group_id = module.ec2.security_group_id
+  web_security_group_id = module.network.web_security_group_id
   instance_class        = var.rds.instance_class
   engine_version        = var.rds.engine_version
   allocated_storage     = var.rds.allocated_storage

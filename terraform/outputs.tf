@@ -86,7 +86,7 @@ output "lambda_role_arn" {
 # --- ec2 ---
 output "web_sg_id" {
   description = "ID of the web security group (WebSecurityGroupId)."
-  value       = module.ec2.security_group_id
+  value       = module.network.web_security_group_id
 }
 
 output "launch_template_id" {

@@ -46,6 +46,7 @@ class FakeStack:
     resources: list[dict[str, Any]] = field(default_factory=list)
     busy_until: float = 0.0
     final_status: str = ""
+    status_reason: str = ""
 
 
 @dataclass
@@ -72,6 +73,8 @@ class FakeCloudFormation:
         self.stacks: dict[str, FakeStack] = {}
         self.change_sets: dict[str, FakeChangeSet] = {}
         self.imports: dict[str, list[str]] = {}  # export name -> importing stacks
+        # stack -> exports it stops importing once its update completes (its new template drops the import)
+        self.imports_dropped_by_update: dict[str, set[str]] = {}
         self.changes_for_update: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.started: dict[str, float] = {}
@@ -105,12 +108,35 @@ class FakeCloudFormation:
                 self._event(st, fail.resource, fail.resource_type,
                             "CREATE_FAILED" if st.status.startswith("CREATE") else "UPDATE_FAILED", fail.reason)
                 st.status = "ROLLBACK_COMPLETE" if st.status.startswith("CREATE") else "UPDATE_ROLLBACK_COMPLETE"
+            elif (in_use := self._exports_in_use(st)) and st.final_status == "UPDATE_COMPLETE":
+                # AWS: an update may not remove an export another stack still imports
+                export, importer = in_use  # AWS gives the reason on the stack (UPDATE_ROLLBACK_IN_PROGRESS)
+                st.status_reason = f"Export {export} cannot be deleted as it is in use by {importer}"
+                self._event(st, st.name, "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_IN_PROGRESS",
+                            st.status_reason)
+                st.status = "UPDATE_ROLLBACK_COMPLETE"
             else:
                 st.status = st.final_status
                 if st.status != "DELETE_COMPLETE":
                     st.outputs = self.outputs_for.get(st.name, st.outputs)
+                if st.status == "UPDATE_COMPLETE":
+                    for export in self.imports_dropped_by_update.pop(st.name, set()):
+                        self.imports[export] = [i for i in self.imports.get(export, []) if i != st.name]
             self._event(st, st.name, "AWS::CloudFormation::Stack", st.status)
             self.finished[st.name] = self.clock()
+
+    def _exports_in_use(self, st: FakeStack) -> tuple[str, str] | None:
+        """(export, importer) when the stack's new outputs drop an export another stack still imports."""
+        if st.name not in self.outputs_for:
+            return None
+        kept = {o.get("ExportName") for o in self.outputs_for[st.name]}
+        for out in st.outputs:
+            export = out.get("ExportName")
+            if export and export not in kept:
+                for importer in self.imports.get(export, []):
+                    if importer != st.name:
+                        return export, importer
+        return None
 
     # -- API
     def describe_stacks(self, **kw: Any) -> dict[str, Any]:
@@ -128,7 +154,9 @@ class FakeCloudFormation:
                 self._advance(st)
             return {"Stacks": [{"StackId": s.stack_id, "StackName": s.name, "StackStatus": s.status,
                                 "CreationTime": datetime.now(timezone.utc), "Parameters": s.parameters,
-                                "Tags": s.tags, "Outputs": s.outputs} for s in stacks]}
+                                "Tags": s.tags, "Outputs": s.outputs,
+                                **({"StackStatusReason": s.status_reason} if s.status_reason else {})}
+                               for s in stacks]}
 
     def get_template(self, **kw: Any) -> dict[str, Any]:
         self._record("GetTemplate", kw)
@@ -222,6 +250,13 @@ class FakeCloudFormation:
             raise client_error("ValidationError", f"Export '{kw['ExportName']}' is not imported by any stack.",
                                "ListImports")
         return {"Imports": importers}
+
+    def list_exports(self, **kw: Any) -> dict[str, Any]:
+        self._record("ListExports", kw)
+        with self._lock:
+            return {"Exports": [{"ExportingStackId": st.stack_id, "Name": o["ExportName"], "Value": o["OutputValue"]}
+                                for st in self.stacks.values() if st.status != "DELETE_COMPLETE"
+                                for o in st.outputs if o.get("ExportName")]}
 
     def get_paginator(self, name: str) -> Any:
         method = getattr(self, name)

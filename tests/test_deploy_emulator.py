@@ -61,10 +61,14 @@ def test_deploy_creates_every_stack_with_outputs(deployed: dict[str, Any]) -> No
     sm = boto3.client("secretsmanager", endpoint_url=deployed["endpoint"], region_name="us-east-1",
                       aws_access_key_id="test", aws_secret_access_key="test")
     assert sm.describe_secret(SecretId=secret_arn)["Name"].startswith("rds!db-")
-    # the order was derived from the imports: network and s3 first, the database last
+    # the order was derived from the imports: network and s3 first; ec2 and rds both once network and iam are
+    # complete, without waiting for each other (the web security group is the network stack's)
     log = deployed["log"]
     assert log.index("fuel-flow-iam-dev: creating") > log.index("fuel-flow-s3-dev: CREATE_COMPLETE")
-    assert log.index("fuel-flow-rds-dev: creating") > log.index("fuel-flow-ec2-dev: CREATE_COMPLETE")
+    for tier in ("ec2", "rds"):
+        assert log.index(f"fuel-flow-{tier}-dev: creating") > log.index("fuel-flow-iam-dev: CREATE_COMPLETE")
+        assert log.index(f"fuel-flow-{tier}-dev: creating") > log.index("fuel-flow-network-dev: CREATE_COMPLETE")
+    assert log.index("fuel-flow-rds-dev: creating") < log.index("fuel-flow-ec2-dev: CREATE_COMPLETE")
     # the monitoring stack imports from ec2 and rds: it comes after both
     assert log.index("fuel-flow-monitoring-dev: creating") > log.index("fuel-flow-rds-dev: CREATE_COMPLETE")
 
@@ -76,10 +80,10 @@ def test_exports_and_imports_resolved(deployed: dict[str, Any]) -> None:
     stacks = {s["stack"]: s for s in deployed["report"]["stacks"]}
     vpc = stacks["fuel-flow-network-dev"]["outputs"]["VpcId"]
     assert exports["fuel-flow-network-dev-VpcId"] == vpc
-    # the web security group (ec2 stack) lives in the VPC the network stack exported: the import resolved
+    # the web security group (network stack, imported by ec2 and rds) lives in the stack's VPC
     ec2 = boto3.client("ec2", endpoint_url=deployed["endpoint"], region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test")
-    sg_id = stacks["fuel-flow-ec2-dev"]["outputs"]["WebSecurityGroupId"]
+    sg_id = stacks["fuel-flow-network-dev"]["outputs"]["WebSecurityGroupId"]
     sg = ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
     assert sg["VpcId"] == vpc
     for name in exports:

@@ -187,19 +187,22 @@ def test_new_stack_preview_lists_only_what_the_conditions_create(project_dir: Pa
     previews = {p.stack: p for p in engine.preview(plan, engine.check_states(plan, False))}
     ec2 = previews["fuel-flow-ec2-dev"]
     listed = {c.logical_id for c in ec2.changes}
-    assert "Instance1" in listed and not {"Instance2", "Instance3", "Instance4", "WebSshIngress1"} & listed
+    assert "Instance1" in listed and not {"Instance2", "Instance3", "Instance4"} & listed
     template = plan.stacks["fuel-flow-ec2-dev"].template.resources
-    # dev: 3 of the 4 instances and their CPU alarms, both SSH ingress rules and the 9 load-balancer resources
-    # (web.load_balancer off)
+    # dev: 3 of the 4 instances and their CPU alarms and the 8 load-balancer resources (web.load_balancer off)
     excluded = {"Instance2", "Instance3", "Instance4", "Instance2CpuAlarm", "Instance3CpuAlarm", "Instance4CpuAlarm",
-                "WebSshIngress1", "WebSshIngress2",
-                "LoadBalancerSecurityGroup", "ApplicationLoadBalancer", "TargetGroup", "Certificate",
+                "ApplicationLoadBalancer", "TargetGroup", "Certificate",
                 "HttpsListener", "HttpRedirectListener", "HttpListener", "WebAutoScalingGroup", "WebCpuScalingPolicy"}
     assert excluded <= set(template) and not excluded & listed
     assert f"{len(excluded)} resources excluded by conditions" in ec2.note
     assert listed == set(template) - excluded
-    network = previews["fuel-flow-network-dev"]  # flow logs off in dev: their 3 resources are excluded
-    assert len(network.changes) == 15 and "3 resources excluded by conditions (FlowLogGroup" in network.note
+    # network, dev: no SSH range, no load balancer, flow logs off: both SSH rules, the load balancer's group and
+    # the 3 flow-log resources are excluded; the web servers' group is listed
+    network = previews["fuel-flow-network-dev"]
+    network_listed = {c.logical_id for c in network.changes}
+    assert "WebSecurityGroup" in network_listed and len(network_listed) == 16
+    assert not {"WebSshIngress1", "WebSshIngress2", "LoadBalancerSecurityGroup", "FlowLogGroup"} & network_listed
+    assert "6 resources excluded by conditions" in network.note
     assert len(previews["fuel-flow-iam-dev"].changes) == 4  # no conditions: everything, no note
     assert previews["fuel-flow-iam-dev"].note == "new stack"
 

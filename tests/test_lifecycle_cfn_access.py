@@ -13,6 +13,7 @@ from fuelflow.emulator import Emulator
 pytestmark = pytest.mark.emulator
 
 EC2 = "fuel-flow-ec2-dev"
+NETWORK = "fuel-flow-network-dev"  # holds the web security group and its SSH rules
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def env(emulator: Emulator, project_dir: Path, tmp_path: Path) -> Deployed:
 
 
 def _ssh_ranges(env: Deployed) -> list[str]:
-    group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("ec2")["WebSecurityGroupId"]])
+    group = env.client("ec2").describe_security_groups(GroupIds=[env.outputs("network")["WebSecurityGroupId"]])
     return sorted(r["CidrIp"] for p in group["SecurityGroups"][0]["IpPermissions"] if p.get("FromPort") == 22
                   for r in p.get("IpRanges", []))
 
@@ -31,22 +32,22 @@ def test_admin_ssh_cidrs_added_changed_removed(env: Deployed) -> None:
     adds the second; -> [] removes both."""
     assert _ssh_ranges(env) == []
     env.set(ec2__admin_ssh_cidrs=["203.0.113.0/24"])
-    assert env.diff()[EC2] == {("Add", "WebSshIngress1"): None}
+    assert env.diff()[NETWORK] == {("Add", "WebSshIngress1"): None}
     env.deploy()
     assert _ssh_ranges(env) == ["203.0.113.0/24"]
 
     env.set(ec2__admin_ssh_cidrs=["198.51.100.7/32"])
-    assert env.diff()[EC2] == {("Modify", "WebSshIngress1"): "True"}
+    assert env.diff()[NETWORK] == {("Modify", "WebSshIngress1"): "True"}
     env.deploy()
     assert _ssh_ranges(env) == ["198.51.100.7/32"]  # the new rule added, then the old one revoked
 
     env.set(ec2__admin_ssh_cidrs=["198.51.100.7/32", "192.0.2.0/28"])
-    assert env.diff()[EC2] == {("Add", "WebSshIngress2"): None}
+    assert env.diff()[NETWORK] == {("Add", "WebSshIngress2"): None}
     env.deploy()
     assert _ssh_ranges(env) == ["192.0.2.0/28", "198.51.100.7/32"]
 
     env.set(ec2__admin_ssh_cidrs=[])
-    assert env.diff()[EC2] == {("Remove", "WebSshIngress1"): None, ("Remove", "WebSshIngress2"): None}
+    assert env.diff()[NETWORK] == {("Remove", "WebSshIngress1"): None, ("Remove", "WebSshIngress2"): None}
     env.deploy()
     assert _ssh_ranges(env) == []  # the rules are revoked, not left behind
     env.no_changes()

@@ -448,7 +448,8 @@ def test_dev_environment_reads_back_as_declared(fresh_emulator: Emulator, client
     (inst,) = [i for r in reservations["Reservations"] for i in r["Instances"]]
     assert inst["MetadataOptions"]["HttpTokens"] == "required"
     assert inst["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
-    assert [g["GroupName"] for g in inst["SecurityGroups"]] == ["fuel-flow-web-sg-dev"]
+    web_sg = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": ["fuel-flow-web-sg-dev"]}])
+    assert [g["GroupId"] for g in inst["SecurityGroups"]] == [g["GroupId"] for g in web_sg["SecurityGroups"]]
     assert inst["IamInstanceProfile"]["Arn"].endswith(":instance-profile/fuel-flow-ec2-profile-dev")
     volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [inst["InstanceId"]]}])
     assert [(v["Encrypted"], v["VolumeType"], v["Size"]) for v in volumes["Volumes"]] == [(True, "gp3", 20)]

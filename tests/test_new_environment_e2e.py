@@ -69,8 +69,10 @@ def find_every_name(endpoint: str, names: Names) -> None:
         iam.get_role(RoleName=names.role(which))
     iam.get_instance_profile(InstanceProfileName=names.instance_profile)
     ec2 = client("ec2", endpoint)
-    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [names.web_sg, names.db_sg]}])
-    assert {g["GroupName"] for g in groups["SecurityGroups"]} == {names.web_sg, names.db_sg}
+    # by Name tag: the web group has no GroupName on CloudFormation (docs/decisions.md, security groups)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [names.web_sg, names.db_sg]}])
+    assert {t["Value"] for g in groups["SecurityGroups"] for t in g.get("Tags", []) if t["Key"] == "Name"} == {
+        names.web_sg, names.db_sg}
     ec2.describe_launch_templates(LaunchTemplateNames=[names.build("launch_template")])
     rds = client("rds", endpoint)
     rds.describe_db_instances(DBInstanceIdentifier=names.db_instance)

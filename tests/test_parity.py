@@ -87,7 +87,7 @@ def test_cloudformation_model_follows_imports_to_the_exporting_resource() -> Non
     model = parity.cloudformation_model(ROOT, "dev")
     perms = model.values["iam.roles.ec2.permissions"]
     assert "Allow s3:GetObject on arn:bucket:app-data/*" in perms  # s3 export -> GetAtt AppDataBucket.Arn
-    assert model.values["security_groups.db.rules"] >= {"ingress tcp port 3306 from sg:web"}  # ec2 export
+    assert model.values["security_groups.db.rules"] >= {"ingress tcp port 3306 from sg:web"}  # network export
     assert model.values["rds.db.monitoring_role"] == "arn:role:rds-monitoring"  # iam export
     assert model.values["rds.db.subnets"] == ["subnet:10.10.10.0/24", "subnet:10.10.11.0/24"]  # network
 
@@ -191,8 +191,8 @@ def test_reports_an_iam_action_added_in_cloudformation(tmp_path: Path) -> None:
 
 def _mutate_terraform(project: Path) -> None:
     """Drop the web tier's HTTPS egress rule and pin the backup retention to 14 days, in Terraform only."""
-    ec2 = project / "terraform" / "modules" / "ec2" / "main.tf"
-    _edit(ec2, r'^resource "aws_vpc_security_group_egress_rule" "[a-z_]+" \{\n(?:(?!^\}).)*?'
+    network = project / "terraform" / "modules" / "network" / "security_groups.tf"
+    _edit(network, r'^resource "aws_vpc_security_group_egress_rule" "[a-z_]+" \{\n(?:(?!^\}).)*?'
                r"from_port\s*=\s*443\b(?:(?!^\}).)*?^\}\n", "")
     _edit(project / "terraform" / "modules" / "rds" / "main.tf",
           r"^(\s*backup_retention_period\s*=\s*)[^\n]*$", r"\g<1>14")
@@ -201,8 +201,8 @@ def _mutate_terraform(project: Path) -> None:
 def _assert_terraform_mutations_reported(before: list[Difference], after: list[Difference]) -> None:
     new = {str(d) for d in _new(before, after)}
     assert new == {
-        "security_groups.web.rules: cloudformation/ec2-instances.yaml has egress tcp port 443 to 0.0.0.0/0, "
-        "terraform/modules/ec2/main.tf does not",
+        "security_groups.web.rules: cloudformation/network.yaml has egress tcp port 443 to 0.0.0.0/0, "
+        "terraform/modules/network/security_groups.tf does not",
         "rds.db.backup_retention_days: cloudformation/rds-database.yaml says 7, "
         "terraform/modules/rds/main.tf says 14",
     }

@@ -34,7 +34,7 @@ PARTS = {"network", "s3", "iam", "ec2", "rds", "monitoring", "edge"}
 EXPECTED_EDGES = {
     ("s3", "iam"),
     ("network", "ec2"), ("iam", "ec2"), ("s3", "ec2"),  # ec2: the logs bucket for the ALB's access logs
-    ("network", "rds"), ("iam", "rds"), ("ec2", "rds"),
+    ("network", "rds"), ("iam", "rds"),  # the web security group is network's: ec2 and rds in parallel
     ("ec2", "monitoring"), ("rds", "monitoring"),
     ("ec2", "edge"),
 }
@@ -196,7 +196,7 @@ def test_cfn_lint_suppressions_are_in_place_and_explained(tmp_path: Path) -> Non
     assert sorted(m.path[1] for m in matches) == sorted([
         "Instance1PublicIp", "Instance2PublicIp", "Instance3PublicIp", "Instance4PublicIp", "AutoScalingGroupName",
         "LoadBalancerArn", "LoadBalancerDnsName", "LoadBalancerHostedZoneId", "LoadBalancerFullName",
-        "LoadBalancerSecurityGroupId", "TargetGroupFullName", "TargetGroupArn", "HttpsListenerArn"])
+        "TargetGroupFullName", "TargetGroupArn", "HttpsListenerArn"])
     assert all(m.path[0] == "Outputs" for m in matches)
 
 
@@ -315,7 +315,7 @@ def test_parameters_are_used(path: Path) -> None:
 
 
 def test_ssh_and_cidr_patterns_accept_and_refuse_the_right_values() -> None:
-    params = load(CFN_DIR / "ec2-instances.yaml")["Parameters"]
+    params = load(CFN_DIR / "network.yaml")["Parameters"]
     ssh = params["AdminSshCidr1"]["AllowedPattern"]
     for ok in ("", "203.0.113.0/24", "198.51.100.7/32"):
         assert re.fullmatch(ssh, ok), ok
@@ -432,7 +432,7 @@ def test_stack_graph_is_the_contract_graph_and_acyclic() -> None:
         assert ready, f"cycle among {remaining}"
         order.append(ready)
         remaining -= set(ready)
-    assert order == [["network", "s3"], ["iam"], ["ec2"], ["edge", "rds"], ["monitoring"]]
+    assert order == [["network", "s3"], ["iam"], ["ec2", "rds"], ["edge", "monitoring"]]
 
 
 # ----------------------------------------------------------------------------------------- names, tags
@@ -586,7 +586,31 @@ def test_web_tier_is_imdsv2_only_encrypted_and_ssh_closed_by_default() -> None:
     user_data = json.dumps(lt["UserData"])
     assert "httpd" in user_data and "/var/www/html/health.html" in user_data
 
+    assert import_target(lt["SecurityGroupIds"][0]["Fn::ImportValue"]) == ("network", "WebSecurityGroupId")
+    assert not resources_of_type(data, "AWS::EC2::SecurityGroup"), "the web tier's groups are network's"
+    alb = data["Resources"]["ApplicationLoadBalancer"]["Properties"]
+    assert [import_target(g["Fn::ImportValue"]) for g in alb["SecurityGroups"]] == [
+        ("network", "LoadBalancerSecurityGroupId")]
+
+    instances = resources_of_type(data, "AWS::EC2::Instance")
+    assert set(instances) == {"Instance1", "Instance2", "Instance3", "Instance4"}
+    subnets = [import_target(instances[f"Instance{n}"]["Properties"]["SubnetId"]["Fn::ImportValue"])[1]
+               for n in (1, 2, 3, 4)]
+    assert subnets == ["PublicSubnet1Id", "PublicSubnet2Id", "PublicSubnet1Id", "PublicSubnet2Id"]
+    for lid, inst in instances.items():
+        props = inst["Properties"]
+        assert props["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": "WebLaunchTemplate"}, lid
+        # repeated for moto only; must stay identical to the launch template's values
+        assert props["ImageId"] == lt["ImageId"] and props["InstanceType"] == lt["InstanceType"], lid
+
+
+def test_web_security_groups_are_the_network_stacks() -> None:
+    """The web tier's groups live in the network stack, so that ec2 and rds both import them (in parallel)."""
+    data = load(CFN_DIR / "network.yaml")
     sg = data["Resources"]["WebSecurityGroup"]["Properties"]
+    # No GroupName (a custom name could not move between stacks); the Name tag carries the contract's name.
+    assert "GroupName" not in sg and "GroupName" not in data["Resources"]["LoadBalancerSecurityGroup"]["Properties"]
+    assert {"Key": "Name", "Value": {"Fn::Sub": "${ProjectName}-web-sg-${Environment}"}} in sg["Tags"]
     # Port 80 only (nothing listens on 443): from the load balancer's group with one, from anywhere without.
     [rule] = sg["SecurityGroupIngress"]
     condition, with_lb, without_lb = rule["Fn::If"]
@@ -602,16 +626,8 @@ def test_web_tier_is_imdsv2_only_encrypted_and_ssh_closed_by_default() -> None:
         ("HasAdminSshCidr1", 22, "AdminSshCidr1"), ("HasAdminSshCidr2", 22, "AdminSshCidr2")}
     assert data["Conditions"]["HasAdminSshCidr1"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AdminSshCidr1"}, ""]}]}
 
-    instances = resources_of_type(data, "AWS::EC2::Instance")
-    assert set(instances) == {"Instance1", "Instance2", "Instance3", "Instance4"}
-    subnets = [import_target(instances[f"Instance{n}"]["Properties"]["SubnetId"]["Fn::ImportValue"])[1]
-               for n in (1, 2, 3, 4)]
-    assert subnets == ["PublicSubnet1Id", "PublicSubnet2Id", "PublicSubnet1Id", "PublicSubnet2Id"]
-    for lid, inst in instances.items():
-        props = inst["Properties"]
-        assert props["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": "WebLaunchTemplate"}, lid
-        # repeated for moto only; must stay identical to the launch template's values
-        assert props["ImageId"] == lt["ImageId"] and props["InstanceType"] == lt["InstanceType"], lid
+    assert data["Outputs"]["WebSecurityGroupId"]["Value"] == {"Fn::GetAtt": ["WebSecurityGroup", "GroupId"]}
+    assert data["Outputs"]["LoadBalancerSecurityGroupId"]["Condition"] == "HasLoadBalancer"
 
 
 def test_instance_count_conditions_cover_one_to_four() -> None:
@@ -665,7 +681,7 @@ def test_database_is_private_encrypted_tls_only_and_keeps_its_own_password() -> 
     sg = data["Resources"]["DBSecurityGroup"]["Properties"]
     (rule,) = sg["SecurityGroupIngress"]
     assert (rule["FromPort"], rule["ToPort"]) == (3306, 3306) and "CidrIp" not in rule
-    assert import_target(rule["SourceSecurityGroupId"]["Fn::ImportValue"]) == ("ec2", "WebSecurityGroupId")
+    assert import_target(rule["SourceSecurityGroupId"]["Fn::ImportValue"]) == ("network", "WebSecurityGroupId")
     subnets = {import_target(s["Fn::ImportValue"])[1]
                for s in data["Resources"]["DBSubnetGroup"]["Properties"]["SubnetIds"]}
     assert subnets == {"PrivateSubnet1Id", "PrivateSubnet2Id"}

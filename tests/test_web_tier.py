@@ -43,10 +43,12 @@ LB_TYPES = {"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalanc
 
 
 def _ec2_resources(tmp_path: Path, changes: dict[str, Any], name: str = "dev") -> dict[str, Any]:
+    """The web tier's resources: the ec2 stack's, and its security groups (the network stack's)."""
     project = project_with(tmp_path / "p", changes, name)
     env = load_environment(project, name)
     return {r.key.split("#", 1)[1]: r for r in evaluate_project(project, env, ACCOUNT).resources()
-            if r.key.startswith("cloudformation/ec2-instances.yaml#")}
+            if r.key.startswith("cloudformation/ec2-instances.yaml#")
+            or (r.key.startswith("cloudformation/network.yaml#") and r.type.startswith("AWS::EC2::SecurityGroup"))}
 
 
 # ------------------------------------------------------------------------------------------ template level

@@ -28,7 +28,7 @@ from botocore.parsers import ResponseParserError
 from fuelflow.cfn_eval import active_resources
 from fuelflow.config import Environment
 from fuelflow.errors import DeployError, ExitCode, FuelflowError, InputError
-from fuelflow.plan import Plan, StackPlan
+from fuelflow.plan import Plan, StackPlan, export_removal_order
 from fuelflow.templates import find_imports, parse_template, resolve_name
 
 ClientFactory = Callable[[str], Any]
@@ -201,6 +201,8 @@ class Engine:
         self._cancelled: set[str] = set()  # updates cancelled by Ctrl-C
         self._last_status: dict[str, str] = {}  # each stack's status as last polled
         self.prepared: list[tuple[str, str]] = []  # (change set name, stack) created by this engine
+        # stack -> stacks to update before it, because it stops exporting what they import (check_states)
+        self.update_first: dict[str, set[str]] = {}
 
     @property
     def interrupted(self) -> bool:
@@ -276,6 +278,8 @@ class Engine:
                     raise InputError(f"{name} imports from {dep}, which is not deployed",
                                      f"deploy {plan.stacks[dep].part} too (drop --stack, or add --stack "
                                      f"{plan.stacks[dep].part})")
+        # An update that drops an export still imported waits for the importers' updates (fuelflow.plan).
+        self.update_first = export_removal_order(plan, states, lambda e: self._importers_or_scan(e, plan))
         return states
 
     # ----------------------------------------------------------------------------------- preview
@@ -283,9 +287,38 @@ class Engine:
     def preview(self, plan: Plan, states: dict[str, dict[str, Any] | None]) -> list[StackChanges]:
         """Prepare a change set for every stack that exists; list the template for new ones. The stacks are
         looked at concurrently (a template comparison or a change set each: independent round trips)."""
+        waiting = self._waiting_for_exports(plan, states)
+
+        def one(sp: StackPlan) -> StackChanges:
+            if sp.name in waiting and not self._same_inputs(sp, states[sp.name] or {}):
+                return StackChanges(sp.name, "update", note=waiting[sp.name])
+            return self._preview_one(sp, states.get(sp.name), plan.env)
+
         stacks = plan.ordered()
         with ThreadPoolExecutor(max_workers=max(1, min(8, len(stacks)))) as pool:
-            return list(pool.map(lambda sp: self._preview_one(sp, states.get(sp.name), plan.env), stacks))
+            return list(pool.map(one, stacks))
+
+    def _waiting_for_exports(self, plan: Plan, states: dict[str, dict[str, Any] | None]) -> dict[str, str]:
+        """Deployed stacks whose new template imports an export that a stack of this deploy creates first.
+
+        CloudFormation resolves Fn::ImportValue when it makes a change set ("No export named ... found"), so
+        such a change set can only be made once the producer is updated: deploy makes it then (_deploy_one).
+        """
+        updated = [sp for sp in plan.ordered() if not sp.nothing and (st := states.get(sp.name)) is not None
+                   and st["StackStatus"] not in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE")]
+        if not any(sp.imports for sp in updated):
+            return {}
+        exported = {e["Name"] for page in self.cfn.get_paginator("list_exports").paginate()
+                    for e in page.get("Exports", [])}
+        out: dict[str, str] = {}
+        for sp in updated:
+            producers = {d: [i for i in sp.imports if i in plan.stacks[d].exports and i not in exported]
+                         for d in sp.depends_on if d in plan.selected}
+            if new := {d: names for d, names in producers.items() if names}:
+                out[sp.name] = ("its change set is made when " + "; ".join(
+                    f"{d} has exported {', '.join(names)}" for d, names in sorted(new.items()))
+                    + " (new imports: CloudFormation resolves them when it makes the change set)")
+        return out
 
     def _preview_one(self, sp: StackPlan, state: dict[str, Any] | None, env: Environment) -> StackChanges:
         if sp.nothing:
@@ -442,7 +475,7 @@ class Engine:
         def deps_of(name: str) -> set[str]:
             if name in deletes:
                 return set(plan.graph.dependents(name)) & deletes
-            return (set(plan.stacks[name].depends_on) & set(selected)) | deletes
+            return (set(plan.stacks[name].depends_on) & set(selected)) | deletes | self.update_first.get(name, set())
 
         results = self._schedule(selected, deps_of, work)
         return Report([results[n] for n in selected], time.monotonic() - start)
@@ -600,6 +633,19 @@ class Engine:
                           "before creating it again")
                 self._delete_and_wait(sp.name)
             self._say(f"{sp.name}: creating")
+        elif preview.change_set is None:  # an update waiting for new exports (_waiting_for_exports): made now
+            arn, changes = self._create_change_set(sp, "UPDATE")
+            if arn is None:
+                d = self.describe(sp.name)
+                return StackResult(sp.name, "unchanged", d["StackStatus"] if d else "", self.outputs_of(d))
+            stateful = sp.template.stateful_resources()
+            if lost := [c.describe() for c in changes if c.logical_id in stateful and c.destructive]:
+                self._delete_change_set(arn, sp.name)
+                raise DeployError(f"{sp.name}: its change set, made only now (it imports exports this deploy "
+                                  f"created), removes or replaces what holds data: {'; '.join(lost)}",
+                                  "deploy again: the change is then previewed before anything runs")
+            preview.change_set = arn
+            self._say(f"{sp.name}: updating ({len(changes)} changes; change set made now)")
         else:
             self._say(f"{sp.name}: updating ({len(preview.changes)} changes)")
         since = datetime.now(timezone.utc)

@@ -94,6 +94,28 @@ class StackGraph:
         """Destroy order: dependents before what they depend on."""
         return list(reversed(self.waves()))
 
+    def with_edges(self, extra: Iterable[Edge]) -> StackGraph:
+        """This graph plus `extra` edges (e.g. the update order that export removals need)."""
+        return StackGraph(nodes=list(self.nodes), edges=[*self.edges, *extra])
+
+
+def export_removal_edges(removed: Mapping[str, Iterable[str]],
+                         importers: Mapping[str, Iterable[str]]) -> list[Edge]:
+    """The update order that removing exports needs.
+
+    `removed`: stack -> exports it has today that its new template no longer defines; `importers`: export ->
+    the deployed stacks that import it today. AWS refuses to remove an export while a stack imports it
+    ("Export ... cannot be deleted as it is in use by ..."), so each importer is updated first (its new
+    template no longer imports it): the edge importer -> producer means "producer waits for importer".
+    """
+    edges: set[Edge] = set()
+    for producer, exports in removed.items():
+        for export in exports:
+            for importer in importers.get(export, ()):
+                if importer != producer:
+                    edges.add(Edge(producer=importer, consumer=producer, export=export))
+    return sorted(edges, key=lambda e: (e.consumer, e.producer, e.export))
+
 
 def build_graph(exports: Mapping[str, Iterable[str]], imports: Mapping[str, Iterable[str]],
                 external: Iterable[str] = ()) -> StackGraph:

@@ -454,6 +454,21 @@ def _rule_args(rule: dict[str, Any], peer: str) -> dict[str, Any]:
             "ip_ranges": ranges, "source_groups": peers, "prefix_list_ids": prefixes}
 
 
+def _revoke(revoke: Any, obj: Any, rule: dict[str, Any], peer: str) -> None:
+    """Revoke one rule. moto keeps no Description on the group peers of rules its own create made inline
+    (and matches revokes on the description), so such a rule is revoked as stored, without it."""
+    from moto.ec2.exceptions import InvalidPermissionNotFoundError
+
+    try:
+        revoke(obj.id, vpc_id=obj.vpc_id, **_rule_args(rule, peer))
+    except InvalidPermissionNotFoundError:
+        if not rule.get(f"{peer}SecurityGroupId") or not rule.get("Description"):
+            raise
+        args = _rule_args(rule, peer)
+        args["source_groups"] = [{k: v for k, v in g.items() if k != "Description"} for g in args["source_groups"]]
+        revoke(obj.id, vpc_id=obj.vpc_id, **args)
+
+
 @updater("AWS::EC2::SecurityGroup")
 def _security_group(obj: Any, old: dict[str, Any], new: dict[str, Any], changed: list[str], account_id: str,
                     region_name: str) -> list[str]:
@@ -474,7 +489,7 @@ def _security_group(obj: Any, old: dict[str, Any], new: dict[str, Any], changed:
         after = {_rule_key(r): r for r in new.get(prop) or default}
         for key, rule in before.items():
             if key not in after:
-                revoke(obj.id, vpc_id=obj.vpc_id, **_rule_args(rule, peer))
+                _revoke(revoke, obj, rule, peer)
         for key, rule in after.items():
             if key not in before:
                 authorize(obj.id, vpc_id=obj.vpc_id, **_rule_args(rule, peer))

@@ -21,7 +21,7 @@ def _lb(aws: Any, env: Environment) -> dict[str, Any]:
 
 def _group(aws: Any, name: str) -> dict[str, Any]:
     groups = aws.client("ec2").describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+        Filters=[{"Name": "tag:Name", "Values": [name]}])["SecurityGroups"]  # CloudFormation: no GroupName
     assert len(groups) == 1, (name, groups)
     return dict(groups[0])
 

@@ -133,9 +133,15 @@ class AuditContext:
         return self.cached((op, bucket), lambda: self.call("s3", op, missing=codes, Bucket=bucket))
 
     def security_groups(self, name: str) -> list[dict[str, Any]]:
+        """Groups named `name`: by GroupName (Terraform, the database's group) or by Name tag (the
+        CloudFormation network stack's web tier groups have no GroupName, docs/decisions.md)."""
         def find() -> list[Any]:
-            return self.pages("ec2", "describe_security_groups", "SecurityGroups",
-                              Filters=[{"Name": "group-name", "Values": [name]}]) or []
+            found: dict[str, Any] = {}
+            for key in ("group-name", "tag:Name"):
+                for g in self.pages("ec2", "describe_security_groups", "SecurityGroups",
+                                    Filters=[{"Name": key, "Values": [name]}]) or []:
+                    found.setdefault(g["GroupId"], g)
+            return list(found.values())
         return self.cached(("sg", name), find)
 
     def security_group_by_id(self, group_id: str) -> dict[str, Any] | None:

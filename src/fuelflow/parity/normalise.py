@@ -253,8 +253,8 @@ def _register(resources: list[Resource], ctx: Context,
             sym = f"bucket:{ctx.bucket_core(name)}"
             syms.literal(name, sym)
             syms.literal(f"arn:{PARTITION}:s3:::{name}", f"arn:{sym}", prefix=True)
-        elif kind == "sg":
-            sym = f"sg:{ctx.core(name, '-sg')}"
+        elif kind == "sg":  # the web tier's groups carry their name in the Name tag only (no GroupName)
+            sym = f"sg:{ctx.core(name or _tags(r.props, r.engine).get('Name'), '-sg')}"
         elif kind == "role":
             sym = f"role:{ctx.core(name, '-role')}"
             syms.literal(name, sym)

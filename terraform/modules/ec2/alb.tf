@@ -12,56 +12,6 @@ locals {
   tls_policy          = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 }
 
-# --- security group of the load balancer -------------------------------------------------------------
-
-resource "aws_security_group" "alb" {
-  count = local.lb_count
-
-  name        = format(local.name_prefix, "alb-sg")
-  description = "Fuel Flow load balancer - HTTP and HTTPS from anywhere, HTTP to the web servers in the VPC"
-  vpc_id      = var.vpc_id
-
-  tags = {
-    Name = format(local.name_prefix, "alb-sg")
-  }
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_https" {
-  count = local.lb_count
-
-  security_group_id = aws_security_group.alb[0].id
-  description       = "HTTPS from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_http" {
-  #checkov:skip=CKV_AWS_260:Internet-facing load balancer: port 80 from anywhere is its purpose (with a certificate it only redirects to HTTPS); the instances admit port 80 from this group only.
-  count = local.lb_count
-
-  security_group_id = aws_security_group.alb[0].id
-  description       = "HTTP from anywhere (redirected to HTTPS when a certificate exists)"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-# To the VPC CIDR rather than the web group, as in the template (there, two inline references between the
-# groups would be a circular dependency).
-resource "aws_vpc_security_group_egress_rule" "alb_http" {
-  count = local.lb_count
-
-  security_group_id = aws_security_group.alb[0].id
-  description       = "HTTP to the web servers inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
-  cidr_ipv4         = var.vpc_cidr
-}
-
 # --- load balancer, target group, certificate, listeners ----------------------------------------------
 
 resource "aws_lb" "web" {
@@ -75,7 +25,7 @@ resource "aws_lb" "web" {
   internal                   = false
   ip_address_type            = "ipv4"
   subnets                    = var.public_subnet_ids
-  security_groups            = [aws_security_group.alb[0].id]
+  security_groups            = [var.load_balancer_security_group_id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
 

@@ -1,6 +1,6 @@
 # Web tier, mirroring cloudformation/ec2-instances.yaml: a launch template (IMDSv2 required, encrypted
-# gp3 root, latest Amazon Linux 2023 from SSM, Apache via user data), the web security group, the log
-# groups with the CloudWatch agent's configuration (SSM parameter) that ships to them, and either
+# gp3 root, latest Amazon Linux 2023 from SSM, Apache via user data) in the network module's web security
+# group, the log groups with the CloudWatch agent's configuration (SSM parameter) that ships to them, and either
 # (load_balancer false) instance_count static instances spread over the public subnets, or
 # (load_balancer true) an internet-facing ALB in front of an Auto Scaling group (alb.tf). The alarms are
 # in modules/monitoring.
@@ -23,65 +23,6 @@ data "aws_ssm_parameter" "ami" {
   name = var.ami_ssm_parameter_name
 }
 
-# --- security group ----------------------------------------------------------------------------------
-
-resource "aws_security_group" "web" {
-  # The description it was first created with: EC2 cannot change it (a new text replaces the group and the
-  # database rule that references it); the rules below say what is open (no 443 any more).
-  name        = format(local.name_prefix, "web-sg")
-  description = "Fuel Flow web servers - HTTP/HTTPS from anywhere, SSH only from listed admin CIDRs"
-  vpc_id      = var.vpc_id
-
-  tags = {
-    Name = format(local.name_prefix, "web-sg")
-  }
-}
-
-# Port 80: from the internet without a load balancer (the static server serves the site); with one, only
-# from the load balancer's group. Port 443 is not opened on the instances: nothing listens there.
-resource "aws_vpc_security_group_ingress_rule" "http" {
-  #checkov:skip=CKV_AWS_260:Without a load balancer (dev) the static web server serves HTTP to the internet by design; with one (prod) port 80 admits only the load balancer's security group.
-  security_group_id            = aws_security_group.web.id
-  description                  = var.load_balancer ? "HTTP from the load balancer only" : "HTTP from anywhere"
-  ip_protocol                  = "tcp"
-  from_port                    = 80
-  to_port                      = 80
-  cidr_ipv4                    = var.load_balancer ? null : "0.0.0.0/0"
-  referenced_security_group_id = var.load_balancer ? aws_security_group.alb[0].id : null
-}
-
-# Port 22 opens only to CIDRs an operator lists explicitly (DECISIONS 5); none by default.
-resource "aws_vpc_security_group_ingress_rule" "ssh" {
-  for_each = { for i, cidr in var.admin_ssh_cidrs : cidr => i + 1 }
-
-  security_group_id = aws_security_group.web.id
-  description       = "SSH from admin CIDR ${each.value}"
-  ip_protocol       = "tcp"
-  from_port         = 22
-  to_port           = 22
-  cidr_ipv4         = each.key
-}
-
-# Egress is explicit instead of the default allow-all: HTTPS for packages, SSM, S3, CloudWatch and
-# Secrets Manager; MySQL inside the VPC. (DNS, NTP and the metadata service are not filtered by groups.)
-resource "aws_vpc_security_group_egress_rule" "https" {
-  security_group_id = aws_security_group.web.id
-  description       = "HTTPS to AWS APIs and package repositories"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_egress_rule" "mysql" {
-  security_group_id = aws_security_group.web.id
-  description       = "MySQL to the database inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 3306
-  to_port           = 3306
-  cidr_ipv4         = var.vpc_cidr
-}
-
 # --- launch template and instances -------------------------------------------------------------------
 
 resource "aws_launch_template" "web" {
@@ -89,7 +30,7 @@ resource "aws_launch_template" "web" {
 
   image_id               = data.aws_ssm_parameter.ami.insecure_value
   instance_type          = var.instance_type
-  vpc_security_group_ids = [aws_security_group.web.id]
+  vpc_security_group_ids = [var.security_group_id]
   update_default_version = true
 
   iam_instance_profile {

@@ -1,8 +1,3 @@
-output "security_group_id" {
-  description = "ID of the web security group."
-  value       = aws_security_group.web.id
-}
-
 output "launch_template_id" {
   description = "ID of the web launch template."
   value       = aws_launch_template.web.id
@@ -71,11 +66,6 @@ output "load_balancer_dns_name" {
 output "load_balancer_zone_id" {
   description = "Route 53 zone id of the load balancer's DNS name, for an alias record (null without one)."
   value       = one(aws_lb.web[*].zone_id)
-}
-
-output "load_balancer_security_group_id" {
-  description = "ID of the load balancer's security group (null without one)."
-  value       = one(aws_security_group.alb[*].id)
 }
 
 output "target_group_arn" {

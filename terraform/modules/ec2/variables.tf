@@ -26,17 +26,6 @@ variable "vpc_id" {
   nullable    = false
 }
 
-variable "vpc_cidr" {
-  description = "IPv4 CIDR of the VPC; the web tier may reach MySQL (3306) inside it and nowhere else."
-  type        = string
-  nullable    = false
-
-  validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
-    error_message = "vpc_cidr must be an IPv4 CIDR from /16 to /24: pass the network module's vpc_cidr output."
-  }
-}
-
 variable "public_subnet_ids" {
   description = "Public subnets the instances are spread over (round robin)."
   type        = list(string)
@@ -84,18 +73,6 @@ variable "root_volume_size" {
   validation {
     condition     = var.root_volume_size >= 8 && var.root_volume_size <= 1024 && floor(var.root_volume_size) == var.root_volume_size
     error_message = "root_volume_size must be a whole number from 8 to 1024 GiB (the AMI's snapshot needs 8): pass a larger size."
-  }
-}
-
-variable "admin_ssh_cidrs" {
-  description = "CIDRs allowed to reach port 22. Empty (the default) = no SSH rule at all; use SSM Session Manager."
-  type        = list(string)
-  default     = []
-  nullable    = false
-
-  validation {
-    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 8 && tonumber(split("/", c)[1]) <= 32, false)]) && length(distinct(var.admin_ssh_cidrs)) == length(var.admin_ssh_cidrs) && length(var.admin_ssh_cidrs) <= 2
-    error_message = "admin_ssh_cidrs must be at most 2 distinct IPv4 CIDRs from /8 to /32 (SSH is never open to the internet, not even in halves): remove wide ranges, duplicates or invalid entries."
   }
 }
 
@@ -284,5 +261,22 @@ variable "access_logs_bucket" {
   validation {
     condition     = var.access_logs_bucket != "" || !var.load_balancer
     error_message = "access_logs_bucket is required when load_balancer is true: pass the s3 module's logs_bucket_name output."
+  }
+}
+
+variable "security_group_id" {
+  description = "The web servers' security group (the network module's web_security_group_id): the launch template's only group."
+  type        = string
+  nullable    = false
+}
+
+variable "load_balancer_security_group_id" {
+  description = "The load balancer's security group (the network module's load_balancer_security_group_id; null without a load balancer)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.load_balancer || var.load_balancer_security_group_id != null
+    error_message = "load_balancer_security_group_id must be set when load_balancer is true: pass the network module's load_balancer_security_group_id."
   }
 }

@@ -52,3 +52,13 @@ output "flow_log_group_name" {
   description = "CloudWatch log group receiving the VPC's flow logs (null when flow_logs is off)."
   value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
 }
+
+output "web_security_group_id" {
+  description = "ID of the web servers' security group (the ec2 module's instances use it; the database admits MySQL from it)."
+  value       = aws_security_group.web.id
+}
+
+output "load_balancer_security_group_id" {
+  description = "ID of the load balancer's security group (null without one)."
+  value       = one(aws_security_group.alb[*].id)
+}

@@ -71,3 +71,22 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653): pass one of them."
   }
 }
+
+variable "admin_ssh_cidrs" {
+  description = "CIDRs allowed to reach port 22. Empty (the default) = no SSH rule at all; use SSM Session Manager."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.admin_ssh_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 8 && tonumber(split("/", c)[1]) <= 32, false)]) && length(distinct(var.admin_ssh_cidrs)) == length(var.admin_ssh_cidrs) && length(var.admin_ssh_cidrs) <= 2
+    error_message = "admin_ssh_cidrs must be at most 2 distinct IPv4 CIDRs from /8 to /32 (SSH is never open to the internet, not even in halves): remove wide ranges, duplicates or invalid entries."
+  }
+}
+
+variable "load_balancer" {
+  description = "true: the web tier sits behind a load balancer, whose security group this module creates (the web group then admits port 80 from it only); false: port 80 from anywhere to the static instances."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -11,16 +11,18 @@ mock_provider "aws" {
 }
 
 variables {
-  project_name          = "fuel-flow"
-  environment           = "dev"
-  vpc_id                = "vpc-0123456789abcdef0"
-  vpc_cidr              = "10.10.0.0/16"
-  public_subnet_ids     = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
-  instance_profile_name = "fuel-flow-ec2-profile-dev"
-  instance_type         = "t3.micro"
-  instance_count        = 1
-  root_volume_size      = 20
-  log_retention_days    = 30
+  project_name      = "fuel-flow"
+  environment       = "dev"
+  vpc_id            = "vpc-0123456789abcdef0"
+  security_group_id = "sg-0000000000000web0"
+
+  load_balancer_security_group_id = "sg-00000000000000lb0"
+  public_subnet_ids               = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+  instance_profile_name           = "fuel-flow-ec2-profile-dev"
+  instance_type                   = "t3.micro"
+  instance_count                  = 1
+  root_volume_size                = 20
+  log_retention_days              = 30
 }
 
 run "launch_template_is_hardened" {
@@ -120,63 +122,6 @@ run "log_groups" {
   }
 }
 
-run "security_group_without_ssh_by_default" {
-  command = plan
-
-  assert {
-    condition     = aws_security_group.web.name == "fuel-flow-web-sg-dev"
-    error_message = "The web security group must be named <project>-web-sg-<env>."
-  }
-
-  assert {
-    condition     = length(aws_vpc_security_group_ingress_rule.ssh) == 0
-    error_message = "No SSH rule may exist unless admin_ssh_cidrs lists a CIDR."
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_ingress_rule.http.from_port == 80 && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0"
-    error_message = "HTTP must be open to the internet."
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_ingress_rule.http.referenced_security_group_id == null
-    error_message = "Without a load balancer, port 80 is open to the internet, not to a group."
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_egress_rule.mysql.cidr_ipv4 == "10.10.0.0/16" && aws_vpc_security_group_egress_rule.mysql.from_port == 3306
-    error_message = "MySQL egress must stay inside the VPC."
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_egress_rule.https.from_port == 443 && aws_vpc_security_group_egress_rule.https.ip_protocol == "tcp" && aws_vpc_security_group_egress_rule.mysql.ip_protocol == "tcp"
-    error_message = "Egress must be explicit TCP ports, never all traffic."
-  }
-}
-
-run "ssh_only_from_listed_cidrs" {
-  command = plan
-
-  variables {
-    admin_ssh_cidrs = ["203.0.113.0/24", "198.51.100.7/32"]
-  }
-
-  assert {
-    condition     = toset([for r in aws_vpc_security_group_ingress_rule.ssh : r.cidr_ipv4]) == toset(["203.0.113.0/24", "198.51.100.7/32"])
-    error_message = "Port 22 must open exactly to admin_ssh_cidrs."
-  }
-
-  assert {
-    condition     = alltrue([for r in aws_vpc_security_group_ingress_rule.ssh : r.from_port == 22 && r.to_port == 22])
-    error_message = "SSH rules must cover port 22 only."
-  }
-
-  assert {
-    condition     = [for r in aws_vpc_security_group_ingress_rule.ssh : r.description] == ["SSH from admin CIDR 2", "SSH from admin CIDR 1"]
-    error_message = "SSH rules are numbered in the order of admin_ssh_cidrs, as in the template."
-  }
-}
-
 # --- switch web.load_balancer ------------------------------------------------------------------------
 
 run "without_load_balancer_no_lb_resources" {
@@ -189,7 +134,7 @@ run "without_load_balancer_no_lb_resources" {
   assert {
     condition = (
       length(aws_lb.web) == 0 && length(aws_lb_target_group.web) == 0 && length(aws_autoscaling_group.web) == 0 &&
-      length(aws_autoscaling_policy.cpu) == 0 && length(aws_security_group.alb) == 0 &&
+      length(aws_autoscaling_policy.cpu) == 0 &&
       length(aws_lb_listener.https) == 0 && length(aws_lb_listener.http) == 0 && length(aws_lb_listener.http_redirect) == 0 &&
       length(aws_acm_certificate.web) == 0
     )
@@ -202,7 +147,7 @@ run "without_load_balancer_no_lb_resources" {
   }
 
   assert {
-    condition     = output.autoscaling_group_name == null && output.load_balancer_arn == null && output.load_balancer_security_group_id == null
+    condition     = output.autoscaling_group_name == null && output.load_balancer_arn == null
     error_message = "The load balancer outputs are null without one."
   }
 }
@@ -293,19 +238,8 @@ run "load_balancer_http_only_without_certificate" {
   }
 
   assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == null &&
-      aws_vpc_security_group_ingress_rule.http.description == "HTTP from the load balancer only"
-    )
-    error_message = "With a load balancer, port 80 on the instances admits the load balancer's group only (no CIDR)."
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.alb_https[0].cidr_ipv4 == "0.0.0.0/0" &&
-      aws_vpc_security_group_ingress_rule.alb_http[0].from_port == 80 && aws_vpc_security_group_egress_rule.alb_http[0].cidr_ipv4 == "10.10.0.0/16"
-    )
-    error_message = "The load balancer's group admits 80 and 443 from the internet and reaches port 80 inside the VPC only."
+    condition     = aws_lb.web[0].security_groups == toset(["sg-00000000000000lb0"])
+    error_message = "The load balancer sits in the network module's load balancer group."
   }
 }
 
@@ -508,6 +442,18 @@ run "rejects_load_balancer_without_log_bucket" {
   expect_failures = [var.access_logs_bucket]
 }
 
+run "rejects_load_balancer_without_its_security_group" {
+  command = plan
+
+  variables {
+    load_balancer                   = true
+    access_logs_bucket              = "fuel-flow-logs-dev-123456789012-us-east-1"
+    load_balancer_security_group_id = null
+  }
+
+  expect_failures = [var.load_balancer_security_group_id]
+}
+
 run "rejects_bad_project_name" {
   command = plan
 
@@ -526,16 +472,6 @@ run "rejects_unknown_environment" {
   }
 
   expect_failures = [var.environment]
-}
-
-run "rejects_invalid_vpc_cidr" {
-  command = plan
-
-  variables {
-    vpc_cidr = "not-a-cidr"
-  }
-
-  expect_failures = [var.vpc_cidr]
 }
 
 run "rejects_no_public_subnets" {
@@ -568,16 +504,6 @@ run "rejects_tiny_root_volume" {
   expect_failures = [var.root_volume_size]
 }
 
-run "rejects_ssh_from_the_internet" {
-  command = plan
-
-  variables {
-    admin_ssh_cidrs = ["0.0.0.0/0"]
-  }
-
-  expect_failures = [var.admin_ssh_cidrs]
-}
-
 run "rejects_unsupported_log_retention" {
   command = plan
 
@@ -596,16 +522,6 @@ run "rejects_relative_ami_parameter" {
   }
 
   expect_failures = [var.ami_ssm_parameter_name]
-}
-
-run "rejects_duplicate_ssh_cidrs" {
-  command = plan
-
-  variables {
-    admin_ssh_cidrs = ["203.0.113.0/24", "203.0.113.0/24"]
-  }
-
-  expect_failures = [var.admin_ssh_cidrs]
 }
 
 run "rejects_instance_type_outside_the_contract" {

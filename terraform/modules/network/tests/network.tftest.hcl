@@ -193,3 +193,120 @@ run "rejects_unsupported_log_retention" {
 
   expect_failures = [var.log_retention_days]
 }
+
+# --- the web tier's security groups (here so that ec2 and rds both import them) -------------------
+
+run "web_security_group_without_ssh_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_security_group.web.name == "fuel-flow-web-sg-dev"
+    error_message = "The web security group must be named <project>-web-sg-<env>."
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.ssh) == 0
+    error_message = "No SSH rule may exist unless admin_ssh_cidrs lists a CIDR."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.http.from_port == 80 && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0"
+    error_message = "HTTP must be open to the internet."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.http.referenced_security_group_id == null
+    error_message = "Without a load balancer, port 80 is open to the internet, not to a group."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.mysql.cidr_ipv4 == "10.10.0.0/16" && aws_vpc_security_group_egress_rule.mysql.from_port == 3306
+    error_message = "MySQL egress must stay inside the VPC."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.https.from_port == 443 && aws_vpc_security_group_egress_rule.https.ip_protocol == "tcp" && aws_vpc_security_group_egress_rule.mysql.ip_protocol == "tcp"
+    error_message = "Egress must be explicit TCP ports, never all traffic."
+  }
+}
+
+run "ssh_only_from_listed_cidrs" {
+  command = plan
+
+  variables {
+    admin_ssh_cidrs = ["203.0.113.0/24", "198.51.100.7/32"]
+  }
+
+  assert {
+    condition     = toset([for r in aws_vpc_security_group_ingress_rule.ssh : r.cidr_ipv4]) == toset(["203.0.113.0/24", "198.51.100.7/32"])
+    error_message = "Port 22 must open exactly to admin_ssh_cidrs."
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_vpc_security_group_ingress_rule.ssh : r.from_port == 22 && r.to_port == 22])
+    error_message = "SSH rules must cover port 22 only."
+  }
+
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.ssh : r.description] == ["SSH from admin CIDR 2", "SSH from admin CIDR 1"]
+    error_message = "SSH rules are numbered in the order of admin_ssh_cidrs, as in the template."
+  }
+}
+
+run "load_balancer_group_with_a_load_balancer_only" {
+  command = plan
+
+  variables {
+    load_balancer = true
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == null &&
+      aws_vpc_security_group_ingress_rule.http.description == "HTTP from the load balancer only"
+    )
+    error_message = "With a load balancer, port 80 on the instances admits the load balancer's group only (no CIDR)."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.alb_https[0].cidr_ipv4 == "0.0.0.0/0" &&
+      aws_vpc_security_group_ingress_rule.alb_http[0].from_port == 80 && aws_vpc_security_group_egress_rule.alb_http[0].cidr_ipv4 == "10.10.0.0/16"
+    )
+    error_message = "The load balancer's group admits 80 and 443 from the internet and reaches port 80 inside the VPC only."
+  }
+
+  assert {
+    condition     = aws_security_group.alb[0].name == "fuel-flow-alb-sg-dev" && aws_security_group.alb[0].tags.Name == "fuel-flow-alb-sg-dev"
+    error_message = "With a load balancer its group <project>-alb-sg-<env> exists."
+  }
+}
+
+run "no_load_balancer_group_without_a_load_balancer" {
+  command = plan
+
+  assert {
+    condition     = length(aws_security_group.alb) == 0 && output.load_balancer_security_group_id == null
+    error_message = "Without a load balancer there is no load balancer group."
+  }
+}
+
+run "rejects_ssh_from_the_internet" {
+  command = plan
+
+  variables {
+    admin_ssh_cidrs = ["0.0.0.0/0"]
+  }
+
+  expect_failures = [var.admin_ssh_cidrs]
+}
+
+run "rejects_duplicate_ssh_cidrs" {
+  command = plan
+
+  variables {
+    admin_ssh_cidrs = ["203.0.113.0/24", "203.0.113.0/24"]
+  }
+
+  expect_failures = [var.admin_ssh_cidrs]
+}
