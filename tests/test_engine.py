@@ -132,7 +132,9 @@ def test_busy_or_broken_stacks_are_refused_before_any_change(plan: Plan, status:
 
 def test_redeploy_with_identical_inputs_is_no_changes(plan: Plan) -> None:
     fake = FakeCloudFormation()
-    fake.outputs_for = {sp.name: [{"OutputKey": "Part", "OutputValue": sp.part}] for sp in plan.ordered()}
+    fake.outputs_for = {sp.name: [{"OutputKey": "Part", "OutputValue": sp.part}]
+                        + [{"OutputKey": e.rsplit("-", 1)[-1], "OutputValue": "x", "ExportName": e} for e in sp.exports]
+                        for sp in plan.ordered()}
     engine = engine_for(fake)
     deploy(engine, plan)
     fake.calls.clear()
@@ -143,7 +145,8 @@ def test_redeploy_with_identical_inputs_is_no_changes(plan: Plan) -> None:
     # one look at each stack (the state check), then its template: the outputs come from that same look
     ops = [op for op, _ in fake.calls]
     assert ops.count("DescribeStacks") == len(plan.ordered()) and ops.count("GetTemplate") == len(plan.ordered())
-    assert [r.outputs for r in report.results] == [{"Part": sp.part} for sp in plan.ordered()]
+    assert [r.outputs for r in report.results] == [
+        {"Part": sp.part} | {e.rsplit("-", 1)[-1]: "x" for e in sp.exports} for sp in plan.ordered()]
 
 
 def test_a_change_set_is_waited_for_and_read_in_one_call_per_page(plan: Plan) -> None:

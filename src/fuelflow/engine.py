@@ -308,8 +308,9 @@ class Engine:
                    and st["StackStatus"] not in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE")]
         if not any(sp.imports for sp in updated):
             return {}
-        exported = {e["Name"] for page in self.cfn.get_paginator("list_exports").paginate()
-                    for e in page.get("Exports", [])}
+        # What the deployed producers export today: their DescribeStacks outputs, already read by check_states.
+        exported = {str(o["ExportName"]) for st in states.values() if st
+                    for o in st.get("Outputs", []) or [] if o.get("ExportName")}
         out: dict[str, str] = {}
         for sp in updated:
             producers = {d: [i for i in sp.imports if i in plan.stacks[d].exports and i not in exported]
