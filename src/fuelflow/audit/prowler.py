@@ -256,8 +256,10 @@ def run_prowler(prowler: str, endpoint_url: str, region: str, work_dir: Path,
 
 
 def audit(aws: Any, env_name: str, project_name: str, project_dir: Path, exceptions: Exceptions | None = None,
-          parts: Iterable[str] | None = None) -> Evaluation:
-    """Run Prowler against the emulator `aws` (a fuelflow.aws.AwsContext) points at, and judge its findings."""
+          parts: Iterable[str] | None = None, keep: Path | None = None) -> Evaluation:
+    """Run Prowler against the emulator `aws` (a fuelflow.aws.AwsContext) points at, and judge its findings.
+
+    `keep`: a folder for Prowler's own output (OCSF JSON), kept after the run; default a temporary one."""
     from fuelflow.templates import discover_templates
 
     if aws.endpoint_url is None:
@@ -272,8 +274,12 @@ def audit(aws: Any, env_name: str, project_name: str, project_dir: Path, excepti
     stack_parts = list(parts) if parts is not None else [t.part for t in discover_templates(project_dir)]
     project = Project(project_name, env_name, project_anchors(aws, names, stack_parts))
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="fuelflow-prowler-") as tmp:
-        findings = run_prowler(prowler, aws.endpoint_url, aws.region, Path(tmp))
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        findings = run_prowler(prowler, aws.endpoint_url, aws.region, keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="fuelflow-prowler-") as tmp:
+            findings = run_prowler(prowler, aws.endpoint_url, aws.region, Path(tmp))
     result = evaluate(findings, exceptions, project, len(checks_in_scope(prowler)))
     result.seconds = time.monotonic() - started
     return result
@@ -297,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", help="an emulator with the environment deployed (default: deploy it on "
                                                "a fresh embedded emulator)")
     parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    parser.add_argument("--keep", type=Path, help="keep Prowler's own output (OCSF JSON) in this folder")
     args = parser.parse_args(argv)
     try:
         result = _main(args)
@@ -320,14 +327,14 @@ def _main(args: argparse.Namespace) -> Evaluation:
     exceptions = load_exceptions(args.project_dir / "security" / "exceptions.yaml")
     if args.endpoint_url:
         return audit(connect(Target(kind="local", endpoint_url=args.endpoint_url), env.region), env.name,
-                     env.project, args.project_dir, exceptions)
-    with Emulator().start() as emulator:
+                     env.project, args.project_dir, exceptions, keep=args.keep)
+    with Emulator() as emulator:
         code = cli_main(["-C", str(args.project_dir), "deploy", "--env", env.name, "--yes", "--endpoint-url",
                          emulator.endpoint_url, "-o", "json"])
         if code != 0:
             raise FuelflowError(f"deploying {env.name} on the emulator failed (exit {code})", "see the output above")
         return audit(connect(Target(kind="local", endpoint_url=emulator.endpoint_url), env.region), env.name,
-                     env.project, args.project_dir, exceptions)
+                     env.project, args.project_dir, exceptions, keep=args.keep)
 
 
 if __name__ == "__main__":  # pragma: no cover
