@@ -16,6 +16,7 @@ a project resource is explained and no exception is stale, 3 otherwise (2: bad i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -255,24 +256,25 @@ def run_prowler(prowler: str, endpoint_url: str, region: str, work_dir: Path,
     return read_findings(output)
 
 
-def audit(aws: Any, env_name: str, project_name: str, project_dir: Path, exceptions: Exceptions | None = None,
-          parts: Iterable[str] | None = None, keep: Path | None = None) -> Evaluation:
-    """Run Prowler against the emulator `aws` (a fuelflow.aws.AwsContext) points at, and judge its findings.
+@dataclass(frozen=True)
+class Scan:
+    """One Prowler run: its findings, how many checks it ran, how long it took."""
+
+    findings: list[Finding]
+    checks_run: int
+    seconds: float
+
+
+def scan(aws: Any, project_dir: Path, keep: Path | None = None) -> Scan:
+    """Run Prowler against the emulator `aws` (a fuelflow.aws.AwsContext) points at. One scan can be judged
+    for several environments deployed side by side (`judge`).
 
     `keep`: a folder for Prowler's own output (OCSF JSON), kept after the run; default a temporary one."""
-    from fuelflow.templates import discover_templates
-
     if aws.endpoint_url is None:
         raise InputError("the Prowler audit runs against an emulator only", "pass --endpoint-url URL")
     prowler = find_prowler(project_dir)
     if prowler is None:
         raise InputError("prowler not found", PROWLER_FIX)
-    if exceptions is None:
-        exceptions = load_exceptions(project_dir / "security" / "exceptions.yaml")
-    account = aws.client("sts").get_caller_identity()["Account"]
-    names = Names(project_name, env_name, account, aws.region)
-    stack_parts = list(parts) if parts is not None else [t.part for t in discover_templates(project_dir)]
-    project = Project(project_name, env_name, project_anchors(aws, names, stack_parts))
     started = time.monotonic()
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
@@ -280,9 +282,29 @@ def audit(aws: Any, env_name: str, project_name: str, project_dir: Path, excepti
     else:
         with tempfile.TemporaryDirectory(prefix="fuelflow-prowler-") as tmp:
             findings = run_prowler(prowler, aws.endpoint_url, aws.region, Path(tmp))
-    result = evaluate(findings, exceptions, project, len(checks_in_scope(prowler)))
-    result.seconds = time.monotonic() - started
-    return result
+    return Scan(findings, len(checks_in_scope(prowler)), time.monotonic() - started)
+
+
+def judge(aws: Any, result: Scan, env_name: str, project_name: str, project_dir: Path, exceptions: Exceptions,
+          parts: Iterable[str] | None = None) -> Evaluation:
+    """The scan's FAILs on this environment's resources, each with the exception that explains it (or none)."""
+    from fuelflow.templates import discover_templates
+
+    account = aws.client("sts").get_caller_identity()["Account"]
+    names = Names(project_name, env_name, account, aws.region)
+    stack_parts = list(parts) if parts is not None else [t.part for t in discover_templates(project_dir)]
+    project = Project(project_name, env_name, project_anchors(aws, names, stack_parts))
+    evaluation = evaluate(result.findings, exceptions, project, result.checks_run)
+    evaluation.seconds = result.seconds
+    return evaluation
+
+
+def audit(aws: Any, env_name: str, project_name: str, project_dir: Path, exceptions: Exceptions | None = None,
+          keep: Path | None = None) -> Evaluation:
+    """Scan, then judge for one environment."""
+    if exceptions is None:
+        exceptions = load_exceptions(project_dir / "security" / "exceptions.yaml")
+    return judge(aws, scan(aws, project_dir, keep), env_name, project_name, project_dir, exceptions)
 
 
 def print_report(result: Evaluation, out: Any = sys.stdout) -> None:
@@ -329,8 +351,9 @@ def _main(args: argparse.Namespace) -> Evaluation:
         return audit(connect(Target(kind="local", endpoint_url=args.endpoint_url), env.region), env.name,
                      env.project, args.project_dir, exceptions, keep=args.keep)
     with Emulator() as emulator:
-        code = cli_main(["-C", str(args.project_dir), "deploy", "--env", env.name, "--yes", "--endpoint-url",
-                         emulator.endpoint_url, "-o", "json"])
+        with contextlib.redirect_stdout(sys.stderr):  # stdout holds only this script's report
+            code = cli_main(["-C", str(args.project_dir), "deploy", "--env", env.name, "--yes", "--endpoint-url",
+                             emulator.endpoint_url])
         if code != 0:
             raise FuelflowError(f"deploying {env.name} on the emulator failed (exit {code})", "see the output above")
         return audit(connect(Target(kind="local", endpoint_url=emulator.endpoint_url), env.region), env.name,
