@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_docs import _anchors
 
 from fuelflow.audit import CONTROLS, Report, Result, Status
 from fuelflow.audit import prowler as P
 from fuelflow.audit.exceptions import DECISIONS, KINDS, Exceptions, load
 from fuelflow.errors import ExitCode, InputError
+from test_docs import _anchors
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILE = ROOT / "security" / "exceptions.yaml"
