@@ -565,3 +565,12 @@ def test_encrypted_db_reads_back_its_key_monitoring_arn_and_encrypted_snapshots(
                                          DBInstanceClass="db.t3.micro", AllocatedStorage=20, MasterUsername="admin",
                                          MasterUserPassword="password123")["DBInstance"]
     assert not unencrypted.get("KmsKeyId") and "EnhancedMonitoringResourceArn" not in unencrypted
+
+
+def test_a_password_rds_manages_rotates_every_7_days(client: Callable[[str], Any]) -> None:
+    rds, db = client("rds"), unique("db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", ManageMasterUserPassword=True)
+    arn = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]["SecretArn"]
+    secret = client("secretsmanager").describe_secret(SecretId=arn)
+    assert secret["RotationEnabled"] is True and secret["RotationRules"]["AutomaticallyAfterDays"] == 7

@@ -691,3 +691,11 @@ def test_fix_82_encrypted_db_has_no_key_and_unencrypted_snapshots(plain: Client)
     snapshots = rds.describe_db_snapshots(DBInstanceIdentifier=db, SnapshotType="automated")["DBSnapshots"]
     assert found["StorageEncrypted"] is True and snapshots
     still_needed(82, not str(found.get("KmsKeyId", "")).startswith("arn:") and snapshots[0]["Encrypted"] is False)
+
+
+def test_fix_83_managed_secret_does_not_rotate(plain: Client) -> None:
+    rds, db = plain("rds"), unique("plain-db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", ManageMasterUserPassword=True)
+    arn = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]["SecretArn"]
+    still_needed(83, plain("secretsmanager").describe_secret(SecretId=arn).get("RotationEnabled") is not True)

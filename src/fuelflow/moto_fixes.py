@@ -157,7 +157,9 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
 81. DescribeDBInstances answers EnhancedMonitoringResourceArn when enhanced monitoring is on (moto never did:
     Prowler's rds_instance_enhanced_monitoring_enabled).
 82. An encrypted DB instance without a KmsKeyId gets RDS's default key, alias/aws/rds, so its snapshots (automated
-    ones included) read back encrypted, as in RDS (Prowler's rds_snapshots_encrypted) (`fuelflow.moto_fixes_prowler`).
+    ones included) read back encrypted, as in RDS (Prowler's rds_snapshots_encrypted).
+83. The secret RDS creates for the password it manages has rotation on, every 7 days, as RDS sets it up (moto: off;
+    Prowler's secretsmanager_automatic_rotation_enabled). 80-83 are in `fuelflow.moto_fixes_prowler`.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
@@ -2028,4 +2030,6 @@ FIXES: tuple[Fix, ...] = (
         moto_fixes_prowler.fix_enhanced_monitoring_arn),
     Fix(82, "an encrypted DB instance without a key gets RDS's default key; its snapshots are encrypted",
         moto_fixes_prowler.fix_encrypted_instance_default_key),
+    Fix(83, "the secret RDS manages for the master password rotates every 7 days",
+        moto_fixes_prowler.fix_managed_secret_rotation),
 )

@@ -95,3 +95,27 @@ def fix_encrypted_instance_default_key() -> None:
             self.kms_key_id = kms.describe_key(RDS_DEFAULT_KEY_ALIAS).arn
 
     DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+RDS_ROTATION_DAYS = 7  # RDS rotates a password it manages every 7 days unless told otherwise
+
+
+def fix_managed_secret_rotation() -> None:
+    """83: the secret RDS creates for a password it manages (ManageMasterUserPassword) has rotation on, every 7
+    days, as RDS sets it up; moto created it with rotation off."""
+    from moto.rds.models import MasterUserSecret
+
+    from fuelflow.moto_fixes import _require
+
+    _require(MasterUserSecret, "_create_secret")
+    original = MasterUserSecret._create_secret
+
+    def create_secret(self: Any, kms_key_id: str | None) -> Any:
+        secret = original(self, kms_key_id)
+        if not secret.rotation_enabled:
+            secret.rotation_enabled = True
+            secret.rotation_requested = True  # moto describes rotation only once it was asked for
+            secret.auto_rotate_after_days = RDS_ROTATION_DAYS
+        return secret
+
+    MasterUserSecret._create_secret = create_secret  # type: ignore[method-assign]
