@@ -49,7 +49,7 @@ class Exception_:
     number: int  # 1-based position in the file, for messages
     tool: Tool
     check: str  # a Prowler check id (may hold *) or an FF- control id
-    resource: str  # fnmatch pattern over the resource's ARN or name; {project} and {env} are filled in
+    resource: str  # fnmatch pattern over the resource's ARN, name or a `Key:Value` tag; {project}, {env} filled in
     environments: tuple[str, ...]
     kind: Kind
     reason: str

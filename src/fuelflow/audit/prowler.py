@@ -121,9 +121,9 @@ class Finding:
                    str(raw.get("status_detail") or raw.get("message") or ""))
 
     @property
-    def resources(self) -> tuple[str, str]:
-        """What an exception's resource pattern is matched against."""
-        return self.uid, self.name
+    def resources(self) -> tuple[str, ...]:
+        """What an exception's resource pattern is matched against: the ARN, the name, each `Key:Value` tag."""
+        return (self.uid, self.name, *self.labels)
 
 
 def read_findings(path: Path) -> list[Finding]:
