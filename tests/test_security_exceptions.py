@@ -125,7 +125,7 @@ def test_an_accepted_exception_is_a_suppressed_failure_never_a_pass(tmp_path: Pa
     assert rds["status"] == "failed" and rds["suppressed"]["kind"] == "accepted"
     assert rds["suppressed"]["decision"] == f"{DECISIONS}#55-database-hardening"
     assert "suppressed" not in s3 and "suppressed" not in passed
-    assert doc["summary"]["failed"] == 2 and doc["summary"]["suppressed"] == 1 and doc["summary"]["passed"] == 1
+    assert doc["summary"]["failed"] == 2 and doc["suppressed_failures"] == 1 and doc["summary"]["passed"] == 1
     sarif = report.to_sarif()["runs"][0]["results"]
     assert [r["ruleId"] for r in sarif] == ["FF-RDS-007", "FF-S3-001"]  # still a result, still kind fail
     assert sarif[0]["kind"] == "fail" and sarif[0]["level"] == "warning"  # FF-RDS-007 is medium
@@ -157,7 +157,7 @@ def test_without_an_exceptions_file_nothing_is_suppressed() -> None:
     report = Report("dev", "fuel-flow", "t", "cloudformation", "1", "us-east-1",
                     [Result("FF-RDS-007", Status.FAILED, "fuel-flow-db-dev", "off")])
     assert "suppressions" not in report.to_sarif()["runs"][0]["results"][0]
-    assert report.to_json()["summary"]["suppressed"] == 0 and report.exit_code == ExitCode.FINDINGS
+    assert report.to_json()["suppressed_failures"] == 0 and report.exit_code == ExitCode.FINDINGS
 
 
 # ------------------------------------------------------------------------------- the Prowler library, offline
