@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh clone: .venv with fuelflow (and, with --test, what the test suite needs), plus
-# .venv-checkov for checkov (it pins an old boto3, so it cannot live beside moto).
+# .venv-checkov for checkov (it pins an old boto3, so it cannot live beside moto) and .venv-prowler for Prowler
+# (the independent audit of a deployed environment; it pins its own boto3 too).
 # Safe to run again: it only installs what is missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,12 @@ if [ "$want_test" = 1 ]; then
     "$python" -m venv .venv-checkov
     .venv-checkov/bin/pip install "${quiet[@]}" 'checkov>=3.2,<4' \
       || missing+=("checkov: pip could not install it into .venv-checkov (see pip's error above)")
+  fi
+  if [ ! -x .venv-prowler/bin/prowler ]; then
+    echo "bootstrap: creating .venv-prowler (Prowler, in its own environment)" >&2
+    "$python" -m venv .venv-prowler
+    .venv-prowler/bin/pip install "${quiet[@]}" 'prowler>=5.40,<6' \
+      || missing+=("prowler: pip could not install it into .venv-prowler (see pip's error above)")
   fi
   # Terraform and its hashicorp/aws provider come from HashiCorp, not from a package registry: say so.
   if ! command -v "${FUELFLOW_TERRAFORM:-terraform}" >/dev/null 2>&1; then

@@ -141,7 +141,7 @@ def ci_summary() -> Callable[[str, str], None]:
 # instead of trailing at the end of the run.
 # Files in the order they start under xdist (pyproject: --no-loadscope-reorder; xdist would otherwise start the
 # files with the most tests first, and the one-test Terraform scenarios last): the longest first.
-SLOW_FIRST = ("test_terraform_e2e.py", "test_recreate_tf.py", "test_new_environment_e2e.py",
+SLOW_FIRST = ("test_terraform_e2e.py", "test_prowler_e2e.py", "test_recreate_tf.py", "test_new_environment_e2e.py",
               "test_terraform_static.py", "test_contract.py", "test_contract_property.py", "test_parity.py",
               "test_validate.py", "test_recreate_cfn.py", "test_lock.py", "test_lifecycle_cfn_failures.py",
               "test_interrupt_cli.py", "test_lifecycle_cfn_rds.py", "test_faults.py")

@@ -2,8 +2,8 @@
 because a required tool is missing fails instead, so CI can never pass by skipping what it was meant to run.
 
 A skip counts as "a required tool is missing" when the test carries the tool's marker (`terraform` for
-terraform and provider, `checkov` for checkov) or its reason names the tool. Locally, without the variable,
-the skips stay skips (and say what is missing).
+terraform and provider, `checkov` for checkov, `prowler` for Prowler) or its reason names the tool. Locally,
+without the variable, the skips stay skips (and say what is missing).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 REQUIRE_ENV = "FUELFLOW_REQUIRE"
-TOOLS = ("terraform", "provider", "checkov")
+TOOLS = ("terraform", "provider", "checkov", "prowler")
 # tool -> (marker that needs it, words in a skip reason that name it)
 _NEEDS: dict[str, tuple[str, re.Pattern[str]]] = {
     "terraform": ("terraform", re.compile(r"\bterraform\b", re.IGNORECASE)),
     "provider": ("terraform", re.compile(r"\bprovider\b|hashicorp/aws|filesystem mirror", re.IGNORECASE)),
     "checkov": ("checkov", re.compile(r"\bcheckov\b", re.IGNORECASE)),
+    "prowler": ("prowler", re.compile(r"\bprowler\b", re.IGNORECASE)),
 }
 
 

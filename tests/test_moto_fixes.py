@@ -532,3 +532,46 @@ def test_put_composite_alarm_reads_back(client: Callable[[str], Any]) -> None:
     assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []  # not a metric alarm
     cw.delete_alarms(AlarmNames=[name])
     assert cw.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+
+
+# ------------------------------------------------------------------ fixes 80-82: what Prowler reads back
+
+def test_public_subnets_read_back_public_and_bound_to_their_route_table(client: Callable[[str], Any]) -> None:
+    from test_moto_without_fixes import _network
+
+    _, outputs = create(client, _network("10.82.0.0/16"), outputs={"Subnet": {"Ref": "Public"}, "Rt": {"Ref": "Rt"}})
+    ec2 = client("ec2")
+    assert ec2.describe_subnets(SubnetIds=[outputs["Subnet"]])["Subnets"][0]["MapPublicIpOnLaunch"] is True
+    (table,) = ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [outputs["Subnet"]]}])["RouteTables"]
+    assert table["RouteTableId"] == outputs["Rt"]
+    assert any(r.get("GatewayId", "").startswith("igw-") and r.get("DestinationCidrBlock") == "0.0.0.0/0"
+               for r in table["Routes"])
+    assoc = [a for a in table["Associations"] if a.get("SubnetId") == outputs["Subnet"]]
+    assert len(assoc) == 1 and assoc[0]["Main"] is False
+
+
+def test_encrypted_db_reads_back_its_key_monitoring_arn_and_encrypted_snapshots(client: Callable[[str], Any]) -> None:
+    from test_moto_without_fixes import _encrypted_db
+
+    rds = client("rds")
+    found = _encrypted_db(rds, monitoring=True)
+    assert found["KmsKeyId"] == client("kms").describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"]
+    assert found["EnhancedMonitoringResourceArn"] == (
+        f"arn:aws:logs:us-east-1:123456789012:log-group:RDSOSMetrics:log-stream:{found['DbiResourceId']}")
+    (snapshot,) = rds.describe_db_snapshots(DBInstanceIdentifier=found["DBInstanceIdentifier"],
+                                            SnapshotType="automated")["DBSnapshots"]
+    assert snapshot["Encrypted"] is True and snapshot["KmsKeyId"] == found["KmsKeyId"]
+    unencrypted = rds.create_db_instance(DBInstanceIdentifier=unique("db"), Engine="mysql",
+                                         DBInstanceClass="db.t3.micro", AllocatedStorage=20, MasterUsername="admin",
+                                         MasterUserPassword="password123")["DBInstance"]
+    assert not unencrypted.get("KmsKeyId") and "EnhancedMonitoringResourceArn" not in unencrypted
+
+
+def test_a_password_rds_manages_rotates_every_7_days(client: Callable[[str], Any]) -> None:
+    rds, db = client("rds"), unique("db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", ManageMasterUserPassword=True)
+    arn = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]["SecretArn"]
+    secret = client("secretsmanager").describe_secret(SecretId=arn)
+    assert secret["RotationEnabled"] is True and secret["RotationRules"]["AutomaticallyAfterDays"] == 7

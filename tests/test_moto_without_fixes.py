@@ -639,3 +639,63 @@ def test_fix_72_flow_log_outlives_its_stack(plain: Client) -> None:
     cfn.delete_stack(StackName=name)
     left = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
     still_needed(72, left != [])
+
+
+def _network(cidr: str) -> dict[str, Any]:
+    """A VPC with one public subnet bound to a route table that has the internet route."""
+    return {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
+        "Igw": {"Type": "AWS::EC2::InternetGateway"},
+        "Attach": {"Type": "AWS::EC2::VPCGatewayAttachment",
+                   "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Igw"}}},
+        "Public": {"Type": "AWS::EC2::Subnet", "Properties": {
+            "VpcId": {"Ref": "Vpc"}, "CidrBlock": cidr.replace("0.0/16", "1.0/24"), "MapPublicIpOnLaunch": True}},
+        "Rt": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+        "Default": {"Type": "AWS::EC2::Route", "DependsOn": "Attach", "Properties": {
+            "RouteTableId": {"Ref": "Rt"}, "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": {"Ref": "Igw"}}},
+        "Assoc": {"Type": "AWS::EC2::SubnetRouteTableAssociation",
+                  "Properties": {"SubnetId": {"Ref": "Public"}, "RouteTableId": {"Ref": "Rt"}}},
+    }
+
+
+def test_fix_80_subnet_drops_public_ip_and_its_association(plain: Client) -> None:
+    _, described = stack(plain, _network("10.81.0.0/16"), outputs={"Subnet": {"Ref": "Public"}})
+    subnet = outputs_of(described)["Subnet"]
+    ec2 = plain("ec2")
+    public = ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["MapPublicIpOnLaunch"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+    still_needed(80, public is not True or tables["RouteTables"] == [])
+
+
+def _encrypted_db(rds: Any, monitoring: bool) -> dict[str, Any]:
+    db = unique("plain-db")
+    extra = {"MonitoringInterval": 60, "MonitoringRoleArn": "arn:aws:iam::123456789012:role/m"} if monitoring else {}
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", MasterUserPassword="password123", StorageEncrypted=True, **extra)
+    return dict(rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0])
+
+
+def test_fix_81_db_instance_has_no_enhanced_monitoring_arn(plain: Client) -> None:
+    found = _encrypted_db(plain("rds"), monitoring=True)
+    assert found["MonitoringInterval"] == 60  # the setting is kept; only the ARN RDS answers is missing
+    still_needed(81, not found.get("EnhancedMonitoringResourceArn"))
+
+
+def test_fix_82_encrypted_db_has_no_key_and_unencrypted_snapshots(plain: Client) -> None:
+    db = unique("plain-db")
+    stack(plain, {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+        "DBInstanceIdentifier": db, "Engine": "mysql", "DBInstanceClass": "db.t3.micro", "AllocatedStorage": "20",
+        "MasterUsername": "admin", "MasterUserPassword": "password123", "StorageEncrypted": True}}})
+    rds = plain("rds")
+    found = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
+    snapshots = rds.describe_db_snapshots(DBInstanceIdentifier=db, SnapshotType="automated")["DBSnapshots"]
+    assert found["StorageEncrypted"] is True and snapshots
+    still_needed(82, not str(found.get("KmsKeyId", "")).startswith("arn:") and snapshots[0]["Encrypted"] is False)
+
+
+def test_fix_83_managed_secret_does_not_rotate(plain: Client) -> None:
+    rds, db = plain("rds"), unique("plain-db")
+    rds.create_db_instance(DBInstanceIdentifier=db, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", ManageMasterUserPassword=True)
+    arn = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]["SecretArn"]
+    still_needed(83, plain("secretsmanager").describe_secret(SecretId=arn).get("RotationEnabled") is not True)

@@ -92,7 +92,7 @@ def test_an_unknown_tool_stops_the_run(tmp_path: Path, require: str) -> None:
 
 def test_ci_is_strict_lints_on_its_own_and_runs_the_readme_command() -> None:
     ci = (TESTS.parent / ".ci" / "run").read_text().splitlines()
-    assert "export FUELFLOW_REQUIRE=terraform,provider,checkov" in ci
+    assert "export FUELFLOW_REQUIRE=terraform,provider,checkov,prowler" in ci
     readme = "bash scripts/bootstrap.sh --test && .venv/bin/python -m pytest"
     assert ci[-1] == readme and readme in (TESTS.parent / "README.md").read_text()
     lint = [i for i, line in enumerate(ci) if line.startswith(".venv/bin/python -m ruff check")]

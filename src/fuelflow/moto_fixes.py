@@ -151,12 +151,21 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     endpoint with the replica off) or published a bogus export (`Ref`).
 72. An `AWS::EC2::FlowLog` is deleted with its stack or when an update removes it (flow logs switched off); moto
     had no delete for it, so the flow log outlived its stack.
+80. `AWS::EC2::Subnet` keeps MapPublicIpOnLaunch and `AWS::EC2::SubnetRouteTableAssociation` shows in the route
+    table's associations (moto dropped the first and recorded the second aside, so the public subnets read back
+    private, bound to the main table without the internet route: Prowler's vpc_subnet_separate_private_public).
+81. DescribeDBInstances answers EnhancedMonitoringResourceArn when enhanced monitoring is on (moto never did:
+    Prowler's rds_instance_enhanced_monitoring_enabled).
+82. An encrypted DB instance without a KmsKeyId gets RDS's default key, alias/aws/rds, so its snapshots (automated
+    ones included) read back encrypted, as in RDS (Prowler's rds_snapshots_encrypted).
+83. The secret RDS creates for the password it manages has rotation on, every 7 days, as RDS sets it up (moto: off;
+    Prowler's secretsmanager_automatic_rotation_enabled). 80-83 are in `fuelflow.moto_fixes_prowler`.
 
 Each fix from 6 on leaves alone what a later moto does itself: a setting moto already set, a resource type
 it already models (8, 12), an engine that already reads LaunchTemplate (10), declared egress it already kept.
 
 Self-check: these patch moto's private internals, so `apply()` reports each fix as applied, not needed (moto
-already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54, 70, 72 look before patching) or failed (its
+already does it: 2, 5, 8, 10, 12, 22, 23, 24, 50, 52, 53, 54, 70, 72, 81 look before patching) or failed (its
 patch target moved: the fix patches nothing and the audit controls it lists are "not checked"), and
 `version_problem()` says when the installed moto is not TESTED_MOTO. tests/test_moto_without_fixes.py shows, per
 fix, moto's own behaviour without it on a plain moto server: when one of those tests fails, moto does it itself
@@ -1946,7 +1955,11 @@ def _fix_put_composite_alarm() -> None:
     CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm  # type: ignore[attr-defined]
 
 
-from fuelflow import moto_fixes_edge, moto_fixes_web  # noqa: E402 - fixes 50-59 and 70-79 import NotNeeded from here
+from fuelflow import (  # noqa: E402 - fixes 50-59, 70-79 and 80-89 import NotNeeded from here
+    moto_fixes_edge,
+    moto_fixes_prowler,
+    moto_fixes_web,
+)
 
 FIXES: tuple[Fix, ...] = (
     Fix(1, "change sets see and publish exports", _fix_change_sets),
@@ -2011,4 +2024,12 @@ FIXES: tuple[Fix, ...] = (
     Fix(70, "DB instances keep and report Performance Insights", moto_fixes_edge.fix_performance_insights),
     Fix(71, "an output whose Condition is false exports nothing", moto_fixes_edge.fix_conditional_exports),
     Fix(72, "AWS::EC2::FlowLog is deleted with its stack", moto_fixes_edge.fix_flow_log_delete),
+    Fix(80, "subnets keep MapPublicIpOnLaunch and their route table associations",
+        moto_fixes_prowler.fix_subnet_public_ip_and_associations),
+    Fix(81, "DB instances answer their enhanced monitoring resource ARN",
+        moto_fixes_prowler.fix_enhanced_monitoring_arn),
+    Fix(82, "an encrypted DB instance without a key gets RDS's default key; its snapshots are encrypted",
+        moto_fixes_prowler.fix_encrypted_instance_default_key),
+    Fix(83, "the secret RDS manages for the master password rotates every 7 days",
+        moto_fixes_prowler.fix_managed_secret_rotation),
 )

@@ -61,7 +61,7 @@ CHECKOV_ENV = "FUELFLOW_CHECKOV"
 CHECKOV_FIX = ("install it: bash scripts/bootstrap.sh --test (creates .venv-checkov), or point FUELFLOW_CHECKOV "
                "at a checkov")
 REQUIRE_ENV = "FUELFLOW_REQUIRE"  # the tools whose absence fails the run (CI: terraform,provider,checkov)
-REQUIRABLE = ("terraform", "provider", "checkov")
+REQUIRABLE = ("terraform", "provider", "checkov", "prowler")  # prowler: the tests' (validate runs no Prowler)
 
 
 def required_tools() -> frozenset[str]:

@@ -85,6 +85,39 @@ def test_cli_findings_exit_3_with_sarif(aws: AwsContext, emulator: Emulator, pro
     assert "failed" in captured.err  # the summary line goes to stderr, stdout stays one document
 
 
+def write_exceptions(project_dir: Path, *entries: dict[str, object]) -> None:
+    (project_dir / "security").mkdir(exist_ok=True)
+    (project_dir / "security" / "exceptions.yaml").write_text(yaml.safe_dump({"version": 1,
+                                                                               "exceptions": list(entries)}))
+
+
+PUBLIC_BACKUPS = {"tool": "fuelflow-audit", "check": "FF-S3-001", "resource": "arn:aws:s3:::{project}-backups-{env}-*",
+                  "environments": ["dev"], "kind": "accepted", "reason": "a test's decision",
+                  "decision": "docs/decisions.md#56-buckets"}
+
+
+@pytest.mark.emulator
+def test_cli_an_accepted_exception_suppresses_the_failure_and_the_exit_code(
+        aws: AwsContext, emulator: Emulator, project: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    dep = deployed(aws, project[0])
+    dep.everything()
+    dep.buckets(backups={"pab": {"BlockPublicAcls": False}})
+    assert cli(project[0], emulator, "--engine", "terraform", "-o", "json") == 3  # no exceptions file: fails
+    capsys.readouterr()
+    write_exceptions(project[0], PUBLIC_BACKUPS)
+    assert cli(project[0], emulator, "--engine", "terraform", "-o", "sarif") == 0
+    captured = capsys.readouterr()
+    (result,) = [r for r in json.loads(captured.out)["runs"][0]["results"] if r["kind"] == "fail"]
+    assert result["ruleId"] == "FF-S3-001" and result["level"] == "error"  # still reported, as a failure
+    assert result["suppressions"][0]["status"] == "accepted"
+    assert result["suppressions"][0]["justification"] == "accepted: a test's decision (docs/decisions.md#56-buckets)"
+    assert "1 failed suppressed by exceptions.yaml" in captured.err
+    write_exceptions(project[0], {**PUBLIC_BACKUPS, "reason": ""})
+    assert cli(project[0], emulator, "-o", "json") == 2  # an invalid file is bad input, one line
+    err = capsys.readouterr().err
+    assert "exceptions.yaml: exception 1 (FF-S3-001): 'reason' is missing or empty" in err and "Traceback" not in err
+
+
 @pytest.mark.emulator
 def test_cli_table(aws: AwsContext, emulator: Emulator, project: tuple[Path, str],
                    capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,12 +1,19 @@
-"""An audit's results, and how to print them: a table for people, JSON for scripts, SARIF for code scanning."""
+"""An audit's results, and how to print them: a table for people, JSON for scripts, SARIF for code scanning.
+
+A failed result that the reviewed exceptions file (security/exceptions.yaml, `tool: fuelflow-audit`) covers stays
+failed: JSON adds `"suppressed": {kind, reason, ...}`, SARIF a `suppressions` entry (kind external) with the
+justification. An `accepted` or `emulator` exception suppresses it (status "accepted": it no longer makes the exit
+code 3); a `pending` one explains it but does not (status "underReview": the gap is real until it is fixed).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fuelflow import __version__
+from fuelflow.audit.exceptions import Exception_, Exceptions
 from fuelflow.audit.registry import CONTROLS, Control, Engine, Result, Status, control_by_id
 from fuelflow.errors import ExitCode
 from fuelflow.output import Ui
@@ -25,6 +32,23 @@ class Report:
     account: str
     region: str
     results: list[Result]
+    exceptions: Exceptions | None = field(default=None, repr=False)
+
+    def exception_for(self, r: Result) -> Exception_ | None:
+        """The reviewed exception that covers a failed result, or None (never for a result that did not fail)."""
+        if r.status is not Status.FAILED or self.exceptions is None:
+            return None
+        return self.exceptions.find("fuelflow-audit", r.control_id, self.project, self.environment,
+                                    [r.arn or "", r.resource])
+
+    def suppressed(self, r: Result) -> bool:
+        """Failed, but an accepted or emulator exception covers it: reported, not counted in the exit code."""
+        e = self.exception_for(r)
+        return e is not None and e.kind != "pending"
+
+    @property
+    def unsuppressed_failures(self) -> list[Result]:
+        return [r for r in self.results if r.status is Status.FAILED and not self.suppressed(r)]
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -43,14 +67,18 @@ class Report:
         return f"{self.controls} controls, {len(self.results)} results (one per control and resource)"
 
     def summary_line(self) -> str:
-        return f"{self.scope()}: " + ", ".join(f"{self.count(s)} {s.label}" for s in Status)
+        line = f"{self.scope()}: " + ", ".join(f"{self.count(s)} {s.label}" for s in Status)
+        suppressed = self.count(Status.FAILED) - len(self.unsuppressed_failures)
+        if suppressed and self.exceptions is not None:
+            line += f" ({suppressed} failed suppressed by {self.exceptions.path.name})"
+        return line
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.FINDINGS if self.count(Status.FAILED) else ExitCode.OK
+        return ExitCode.FINDINGS if self.unsuppressed_failures else ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r in self.results:
             c = control_by_id(r.control_id)
             rows.append({
@@ -58,11 +86,19 @@ class Report:
                 "resource": r.resource, "arn": r.arn, "detail": r.detail, "proves": c.proves,
                 "checkov": list(c.checkov), "aws_config_rule": c.aws_config, "prowler": c.prowler,
             })
+            e = self.exception_for(r)
+            if e is not None:
+                rows[-1]["suppressed"] = {**e.to_dict(), "counts_as_failure": e.kind == "pending"}
         return {
             "environment": self.environment, "project": self.project, "target": self.target,
             "engine": self.engine, "account": self.account, "region": self.region,
             "controls": self.controls, "result_count": len(rows), "results": rows, "summary": self.summary,
+            # failed results an accepted/emulator exception covers (counted in summary["failed"] as well)
+            "suppressed_failures": self.count(Status.FAILED) - len(self.unsuppressed_failures),
         }
+
+    def _exceptions_uri(self) -> str:
+        return "security/exceptions.yaml" if self.exceptions is None else f"security/{self.exceptions.path.name}"
 
     def to_sarif(self) -> dict[str, Any]:
         """SARIF 2.1.0: one rule per control; failed results (level from severity) and not-checked ones
@@ -85,6 +121,13 @@ class Report:
                     "fullyQualifiedName": r.arn or r.resource, "name": r.resource, "kind": "resource"}]}],
                 "properties": {"status": r.status.value, "environment": self.environment},
             })
+            e = self.exception_for(r)
+            if e is not None:  # SARIF 2.1.0 §3.35: still a result, marked suppressed (or under review: pending)
+                results[-1]["suppressions"] = [{
+                    "kind": "external", "status": "underReview" if e.kind == "pending" else "accepted",
+                    "justification": e.justification(),
+                    "location": {"physicalLocation": {"artifactLocation": {"uri": self._exceptions_uri()}}},
+                    "properties": e.to_dict()}]
         return {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
@@ -128,6 +171,8 @@ def print_table(ui: Ui, report: Report) -> None:
     rows = []
     for r in sorted(report.results, key=lambda r: (_ORDER[r.status], position[r.control_id])):
         c = control_by_id(r.control_id)
-        rows.append((c.id, c.title, c.severity, r.status.label, r.resource, r.detail))
+        e = report.exception_for(r)
+        status = r.status.label if e is None else f"{r.status.label} ({e.kind} exception {e.number})"
+        rows.append((c.id, c.title, c.severity, status, r.resource, r.detail))
     ui.table(f"Audit of {report.project} {report.environment} on {report.target} ({report.engine}): {report.scope()}",
              ("Control", "Title", "Severity", "Status", "Resource", "Detail"), rows)

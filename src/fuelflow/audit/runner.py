@@ -11,6 +11,7 @@ import botocore.exceptions
 from fuelflow import moto_fixes
 from fuelflow.audit import checks  # noqa: F401  (registers every control)
 from fuelflow.audit.context import AuditContext, Unanswerable
+from fuelflow.audit.exceptions import Exceptions
 from fuelflow.audit.names import Names
 from fuelflow.audit.registry import CONTROLS, Control, Engine, Result, Status
 from fuelflow.audit.report import Report
@@ -50,10 +51,11 @@ def _anything_deployed(ctx: AuditContext) -> bool:
 
 
 def run_audit(aws: AwsContext, env: Environment, engine: Engine = "cloudformation",
-              only: Iterable[str] | None = None) -> Report:
+              only: Iterable[str] | None = None, exceptions: Exceptions | None = None) -> Report:
     """Audit `env` on `aws`. Raises InputError (exit 2) when nothing of the environment is deployed.
 
-    `only` limits the run to some control ids (tests; the not-deployed probe still runs).
+    `only` limits the run to some control ids (tests; the not-deployed probe still runs). `exceptions`: the
+    reviewed exceptions file, whose `fuelflow-audit` entries mark failed results suppressed (report.py).
     """
     ctx = AuditContext(aws, env, engine, Names(env.project, env.name, "", aws.region))
     try:
@@ -86,7 +88,7 @@ def run_audit(aws: AwsContext, env: Environment, engine: Engine = "cloudformatio
             results.extend(_run_control(ctx, c))
     finally:
         ctx.close()
-    return Report(env.name, env.project, target, engine, account, aws.region, results)
+    return Report(env.name, env.project, target, engine, account, aws.region, results, exceptions)
 
 
 def _run_control(ctx: AuditContext, c: Control) -> list[Result]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from fuelflow.commands.common import engine_option, env_option, load_env, open_target, target_options
+from fuelflow.commands.common import (
+    engine_option,
+    env_option,
+    load_env,
+    open_target,
+    project_dir_of,
+    target_options,
+)
 from fuelflow.errors import ExitCode, FuelflowError
 from fuelflow.output import Ui
 
@@ -39,10 +46,17 @@ rule per control and a result per failed (error/warning/note by severity) or not
 (level none) control, located at the resource ARN.
 
 \b
+Reviewed exceptions: security/exceptions.yaml (its `tool: fuelflow-audit` entries) marks a failed
+result suppressed, never passed: the table says "failed (accepted exception N)", json adds
+"suppressed": {kind, reason, decision|evidence|tracking}, sarif a `suppressions` entry (kind
+external) with the justification. An accepted or emulator exception keeps that failure out of the
+exit code; a pending one (a gap being fixed) does not (sarif status underReview).
+
+\b
 Exit codes:
-  0  no control failed (not checked / not applicable results allowed)
-  2  bad input, or the environment is not deployed on the target
-  3  at least one control failed
+  0  no control failed, or only failures an accepted/emulator exception suppresses
+  2  bad input (also an invalid security/exceptions.yaml), or the environment is not deployed
+  3  at least one control failed and no accepted/emulator exception covers it
 """
 
 
@@ -55,15 +69,17 @@ Exit codes:
 @click.pass_context
 def audit_cmd(ctx: click.Context, env: str, engine: str, target: str, profile: str | None, region: str | None,
               endpoint_url: str | None, output: str) -> None:
-    from fuelflow.audit import CONTROLS, Status, print_table, run_audit  # boto3 loads when an audit runs
+    from fuelflow.audit import CONTROLS, print_table, run_audit  # boto3 loads when an audit runs
+    from fuelflow.audit.exceptions import RELATIVE_PATH, load_optional
 
     environment = load_env(ctx, env)
+    exceptions = load_optional(project_dir_of(ctx), [c.id for c in CONTROLS])
     ui = Ui(output="table" if output == "table" else "json")
     aws = open_target(environment, target, profile, region, endpoint_url, ui)
     try:
         ui.progress(f"auditing {environment.project} {environment.name} ({engine}) on {target}: "
                     f"{len(CONTROLS)} controls")
-        report = run_audit(aws, environment, engine)  # type: ignore[arg-type]
+        report = run_audit(aws, environment, engine, exceptions=exceptions)  # type: ignore[arg-type]
     finally:
         aws.close()
     if output == "json":
@@ -73,11 +89,11 @@ def audit_cmd(ctx: click.Context, env: str, engine: str, target: str, profile: s
     else:
         print_table(ui, report)
     ui.info(report.summary_line())
-    failed = sorted({r.control_id for r in report.results if r.status is Status.FAILED},
-                    key=[c.id for c in CONTROLS].index)
+    failed = sorted({r.control_id for r in report.unsuppressed_failures}, key=[c.id for c in CONTROLS].index)
     if failed:
         raise FuelflowError(f"audit: {len(failed)} of {len(CONTROLS)} controls failed ({', '.join(failed)})",
-                            "fix the resources listed" + (" above" if output == "table" else " in the report"),
+                            "fix the resources listed" + (" above" if output == "table" else " in the report")
+                            + f", or record a reviewed exception in {RELATIVE_PATH}",
                             exit_code=ExitCode.FINDINGS)
 
 
