@@ -569,7 +569,8 @@ def test_iam_is_least_privilege() -> None:
     targets = {import_target(v)[1] for _, v in imports_of(ec2_statements["ListFuelFlowBuckets"])}
     assert targets == {"AppDataBucketArn", "LogsBucketArn", "BackupsBucketArn"}
     for role in ("Ec2Role", "LambdaRole"):
-        objects = {st["Sid"]: st for p in roles[role]["Properties"]["Policies"] for st in statements(p["PolicyDocument"])
+        objects = {st["Sid"]: st for p in roles[role]["Properties"]["Policies"]
+                   for st in statements(p["PolicyDocument"])
                    if st["Sid"] != "ListFuelFlowBuckets" and any(a.startswith("s3:") for a in as_list(st["Action"]))}
         shape = {sid: (sorted(as_list(st["Action"])), import_target(next(v for _, v in imports_of(st)))[1],
                        st["Resource"]["Fn::Join"][1][1]) for sid, st in objects.items()}

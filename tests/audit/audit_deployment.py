@@ -121,8 +121,8 @@ class Deployment:
     def application_denies(self, part: str, *, roles: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """The logs/backups bucket policy's Deny statements for the EC2 and Lambda roles (DECISIONS 15.3)."""
         arn = self.names.bucket_arn(self.names.buckets[part])
-        who = {"ArnLike": {"aws:PrincipalArn": [self.names.role_arn(r)
-                                                for r in (roles if roles is not None else self.names.application_roles)]}}
+        named = roles if roles is not None else self.names.application_roles
+        who = {"ArnLike": {"aws:PrincipalArn": [self.names.role_arn(r) for r in named]}}
         out = [{"Sid": "DenyApplicationRolesDeleting", "Effect": "Deny", "Principal": "*",
                 "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": f"{arn}/*", "Condition": who}]
         if part == "logs":
@@ -276,7 +276,8 @@ class Deployment:
             {"Sid": "Buckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": [app, logs, backups]},
             {"Sid": "AppData", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
              "Resource": f"{app}/*"},
-            {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"{backups}/*"},
+            {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": f"{backups}/*"},
             {"Sid": "OwnLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{logs}/app/*"},
             {"Sid": "DbSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
              "Resource": f"arn:aws:secretsmanager:us-east-1:{n.account}:secret:rds!db-*"},

@@ -23,7 +23,8 @@ CONTROL_IDS = [
     "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004", "FF-TF-005",
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
-MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "VPC": "ec2", "IAM": "iam", "LOG": "logs", "MON": "monitoring",
+MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "VPC": "ec2", "IAM": "iam", "LOG": "logs",
+             "MON": "monitoring",
              "WAF": "edge", "TF": "tfstate", "ALB": "alb"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
 PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "VPC": {"ec2", "vpc"}, "IAM": {"iam"},
