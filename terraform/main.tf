@@ -35,7 +35,7 @@ module "iam" {
 
   project_name = var.project_name
   environment  = var.environment
-  bucket_arns  = values(module.s3.bucket_arns)
+  bucket_arns  = module.s3.bucket_arns
 }
 
 module "ec2" {

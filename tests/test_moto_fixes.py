@@ -215,6 +215,24 @@ def test_deny_without_a_tls_condition_still_denies(client: Callable[[str], Any])
     assert error_code(s3.put_object, Bucket=name, Key="k", Body=b"x") in ("403", "AccessDenied")
 
 
+def test_principal_scoped_deny_spares_the_emulator_caller_only(client: Callable[[str], Any]) -> None:
+    """Fix 25: a Deny limited by aws:PrincipalArn to named roles does not hit the emulator's own credentials;
+    a Deny on the same bucket without that condition still does."""
+    name = unique("fix-principal")
+    s3 = client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="k", Body=b"x")
+    s3.put_object(Bucket=name, Key="locked/k", Body=b"x")
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{name}/*",
+         "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/app-role"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+         "Resource": f"arn:aws:s3:::{name}/locked/*"}]}))
+    s3.delete_object(Bucket=name, Key="k")
+    assert error_code(s3.head_object, Bucket=name, Key="k") in ("404", "NoSuchKey")
+    assert error_code(s3.delete_object, Bucket=name, Key="locked/k") in ("403", "AccessDenied")
+
+
 def test_log_target_permission_is_still_required(client: Callable[[str], Any]) -> None:
     """Fix 7 widens moto's check to policy wildcards; a target that grants nothing is still refused."""
     source, target, other = unique("fix-src"), unique("fix-tgt"), unique("fix-oth")

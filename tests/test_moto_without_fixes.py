@@ -345,6 +345,17 @@ def test_fix_24_db_instance_drops_its_storage_ceiling(plain: Client) -> None:
         "MaxAllocatedStorage": "100", "MasterUsername": "admin", "MasterUserPassword": "password123"}}})
     found = plain("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
     still_needed(24, found.get("MaxAllocatedStorage") != 100)
+def test_fix_25_principal_scoped_deny_denies_every_caller(plain: Client) -> None:
+    bucket = unique("plain-principal")
+    s3 = plain("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/someone-else"}}}]}))
+    still_needed(25, error_code(s3.delete_object, Bucket=bucket, Key="k") in ("403", "AccessDenied"))
+
+
 def test_fix_40_launch_template_tags_stay_as_created(plain: Client) -> None:
     ec2 = plain("ec2")
     template = ec2.create_launch_template(

@@ -180,10 +180,9 @@ def test_reports_an_iam_action_added_in_cloudformation(tmp_path: Path) -> None:
     tf = _tf_model(ROOT)
     before = parity.compare_models(parity.cloudformation_model(ROOT, "dev"), tf)
     new = _new(before, parity.compare_models(parity.cloudformation_model(project, "dev"), tf))
+    # the first statement with s3:GetObject is app-data's (the logs and backups grants are narrower, DECISIONS 17.3)
     assert {(d.path, d.cloudformation, d.terraform, d.member) for d in new} == {
-        ("iam.roles.lambda.permissions", f"Allow s3:PutObjectAcl on arn:bucket:{b}/*", None, True)
-        for b in ("app-data", "logs", "backups")
-    }
+        ("iam.roles.lambda.permissions", "Allow s3:PutObjectAcl on arn:bucket:app-data/*", None, True)}
     for d in new:
         assert str(d) == (f"iam.roles.lambda.permissions: cloudformation/iam-roles.yaml has {d.cloudformation}, "
                           "terraform/modules/iam/main.tf does not")

@@ -565,10 +565,20 @@ def test_iam_is_least_privilege() -> None:
         "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${ProjectName}-db-${Environment}"}
     logs = ec2_statements["WriteOwnLogGroups"]["Resource"]
     assert all("log-group:/${ProjectName}/${Environment}/" in r["Fn::Sub"] for r in logs)
-    # S3 access only to the three buckets of the s3 stack
-    for sid in ("ListFuelFlowBuckets", "ReadWriteFuelFlowObjects"):
-        targets = {import_target(v)[1] for _, v in imports_of(ec2_statements[sid])}
-        assert targets == {"AppDataBucketArn", "LogsBucketArn", "BackupsBucketArn"}, sid
+    # S3 access only to the three buckets of the s3 stack; objects per DECISIONS 17.3 (no delete on logs/backups)
+    targets = {import_target(v)[1] for _, v in imports_of(ec2_statements["ListFuelFlowBuckets"])}
+    assert targets == {"AppDataBucketArn", "LogsBucketArn", "BackupsBucketArn"}
+    for role in ("Ec2Role", "LambdaRole"):
+        objects = {st["Sid"]: st for p in roles[role]["Properties"]["Policies"]
+                   for st in statements(p["PolicyDocument"])
+                   if st["Sid"] != "ListFuelFlowBuckets" and any(a.startswith("s3:") for a in as_list(st["Action"]))}
+        shape = {sid: (sorted(as_list(st["Action"])), import_target(next(v for _, v in imports_of(st)))[1],
+                       st["Resource"]["Fn::Join"][1][1]) for sid, st in objects.items()}
+        assert shape == {
+            "ReadWriteAppDataObjects": (["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], "AppDataBucketArn", "/*"),
+            "ReadAndAddBackups": (["s3:GetObject", "s3:PutObject"], "BackupsBucketArn", "/*"),
+            "WriteOwnLogPrefix": (["s3:PutObject"], "LogsBucketArn", "/app/*"),
+        }, role
 
 
 def test_web_tier_is_imdsv2_only_encrypted_and_ssh_closed_by_default() -> None:

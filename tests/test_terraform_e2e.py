@@ -345,9 +345,12 @@ def test_audit_passes_every_control_after_a_terraform_deploy(lab: Lab, deployed:
     assert code == 0 and bad == []
     not_applicable = {r["control"] for r in report["results"] if r["status"] == "not_applicable"}
     # dev: deletion protection (production tier only) and the switched-off options (load balancer, flow logs,
-    # read replica, WAF) are not applicable
+    # read replica, WAF) are not applicable; FF-IAM-003 on the EC2 role only (DECISIONS 17.2)
     assert not_applicable == {"FF-RDS-007", "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004", "FF-LOG-002",
-                              "FF-RDS-008", "FF-WAF-001"}
+                              "FF-RDS-008", "FF-WAF-001", "FF-IAM-003"}
+    assert [r["resource"] for r in report["results"] if (r["control"], r["status"]) == ("FF-IAM-003",
+                                                                                       "not_applicable")] == [
+        deployed["ec2_role_name"]]
     assert {r["control"] for r in report["results"]} >= {f"FF-TF-00{i}" for i in range(1, 6)}
 
 

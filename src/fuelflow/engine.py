@@ -471,7 +471,10 @@ class Engine:
         deletes = {p.stack for p in previews if p.kind == "delete"}
 
         def work(name: str) -> StackResult:
-            return self._deploy_one(plan.stacks[name], by_stack[name], states.get(name))
+            result = self._deploy_one(plan.stacks[name], by_stack[name], states.get(name))
+            if plan.stacks[name].part == "network" and result.ok and result.outputs.get("VpcId"):
+                self.close_default_security_group(result.outputs["VpcId"], name)
+            return result
 
         def deps_of(name: str) -> set[str]:
             if name in deletes:
@@ -480,6 +483,27 @@ class Engine:
 
         results = self._schedule(selected, deps_of, work)
         return Report([results[n] for n in selected], time.monotonic() - start)
+
+    def close_default_security_group(self, vpc_id: str, stack: str) -> int:
+        """Revoke every rule of the VPC's default security group (DECISIONS 17.4): CloudFormation has no
+        resource that manages it, so the deployer closes it after each network deploy. Idempotent; returns
+        the number of rules revoked."""
+        ec2 = self._clients("ec2")
+        groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                       {"Name": "group-name", "Values": ["default"]}])
+        revoked = 0
+        for group in groups.get("SecurityGroups", []):
+            if group.get("IpPermissions"):
+                ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+                revoked += len(group["IpPermissions"])
+            if group.get("IpPermissionsEgress"):
+                ec2.revoke_security_group_egress(GroupId=group["GroupId"],
+                                                 IpPermissions=group["IpPermissionsEgress"])
+                revoked += len(group["IpPermissionsEgress"])
+            if revoked:
+                self._say(f"{stack}: closed the default security group {group['GroupId']} "
+                          f"({revoked} rule(s) revoked)")
+        return revoked
 
     def _schedule(self, names: list[str], deps_of: Callable[[str], set[str]],
                   work: Callable[[str], StackResult]) -> dict[str, StackResult]:

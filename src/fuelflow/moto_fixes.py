@@ -82,6 +82,10 @@ the tool as such (see `emulator.skipped_resource_types` and the audit's "not che
     created servers 1 and 3 only).
 24. `AWS::RDS::DBInstance` keeps MaxAllocatedStorage (the storage autoscaling ceiling) and
     CACertificateIdentifier, which moto's CloudFormation engine dropped.
+25. A bucket policy statement conditioned on `aws:PrincipalArn` (the Deny that keeps the application roles from
+    deleting logs and backups, DECISIONS 17.3) applies only to those principals. moto evaluates no condition,
+    so it applied to every caller and the emulator's own credentials (never one of those roles) could not
+    delete an object.
 30. IMPORT change sets (resource import), which moto ignored (it made a second stack and created the buckets
     anew, failing on BucketAlreadyExists): CreateChangeSet with ChangeSetType IMPORT checks CloudFormation's
     rules (every resource to import is in the template with a DeletionPolicy; its identifier, BucketName for
@@ -667,10 +671,27 @@ def _only_without_tls(statement: dict[str, Any]) -> bool:
     return bool(values) and all(str(v).lower() == "false" for v in values)
 
 
-def _fix_tls_requests() -> None:
+def _only_for_named_principals(statement: dict[str, Any]) -> bool:
+    """True for a statement whose condition limits it to principals named by aws:PrincipalArn."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    return any(isinstance(keys, dict) and any(str(k).lower() == "aws:principalarn" for k in keys)
+               for keys in condition.values())
+
+
+# Bucket policy statements the emulator leaves out when it judges a request (fixes 9 and 25).
+_IGNORED_STATEMENTS: list[Callable[[dict[str, Any]], bool]] = []
+
+
+def _ignore_bucket_policy_statements(predicate: Callable[[dict[str, Any]], bool]) -> None:
+    """Judge object requests without the statements `predicate` picks (installed once, shared by fixes)."""
     from moto.iam.access_control import IAMPolicy
     from moto.s3.models import FakeBucket
 
+    _IGNORED_STATEMENTS.append(predicate)
+    if getattr(FakeBucket.get_permission, "_fuelflow_filtered", False):
+        return
     original = FakeBucket.get_permission
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
@@ -681,12 +702,23 @@ def _fix_tls_requests() -> None:
             statements = _as_list(document["Statement"])
         except (AttributeError, KeyError, TypeError, ValueError):
             return original(self, action, resource)
-        kept = [s for s in statements if not (isinstance(s, dict) and _only_without_tls(s))]
+        kept = [s for s in statements if not (isinstance(s, dict) and any(p(s) for p in _IGNORED_STATEMENTS))]
         if len(kept) == len(statements):
             return original(self, action, resource)
         return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
+    get_permission._fuelflow_filtered = True  # type: ignore[attr-defined]
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def _fix_tls_requests() -> None:
+    _ignore_bucket_policy_statements(_only_without_tls)
+
+
+def _fix_principal_conditions() -> None:
+    """The emulator's callers are the account's own credentials, never a role a statement names by
+    aws:PrincipalArn (the tests never sign as an assumed application role)."""
+    _ignore_bucket_policy_statements(_only_for_named_principals)
 
 
 # ------------------------------------------------------------------------------------------------ EC2
@@ -1992,6 +2024,8 @@ FIXES: tuple[Fix, ...] = (
     Fix(22, "AWS::EC2::SecurityGroupIngress revokes its rule when deleted", _fix_ingress_delete),
     Fix(23, "the YAML short form !Condition is read as a condition reference", _fix_condition_short_form),
     Fix(24, "DB instances keep MaxAllocatedStorage and CACertificateIdentifier", _fix_db_instance_storage_ceiling),
+    Fix(25, "bucket policy statements conditioned on aws:PrincipalArn apply only to those principals",
+        _fix_principal_conditions),
     Fix(30, "IMPORT change sets adopt existing buckets", _fix_import_change_sets),
     Fix(31, "a stack whose delete fails stays DELETE_FAILED with its resources", _fix_failed_stack_delete),
     Fix(32, "DeletionPolicy Snapshot takes a final DB snapshot", _fix_snapshot_deletion_policy),

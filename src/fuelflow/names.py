@@ -124,6 +124,34 @@ class Names:
     def instance_profile(self) -> str:
         return self.build("instance_profile")
 
+    @property
+    def app_log_prefix(self) -> str:
+        """The one key prefix of the logs bucket the application roles may write (DECISIONS 17.3)."""
+        return "app/"
+
+    @property
+    def aws_read_only_buckets(self) -> tuple[str, ...]:
+        """AWS-owned buckets the instances read through the S3 gateway endpoint (DECISIONS 17.1)."""
+        return tuple(b.format(region=self.region) for b in AWS_READ_ONLY_BUCKETS)
+
+
+# AWS-owned buckets the web servers read through the S3 gateway endpoint, besides the project's own
+# (DECISIONS 17.1): the Amazon Linux 2023 package repositories (dnf), the CloudWatch agent's downloads and the
+# buckets SSM Agent reads (its updates, documents, packages, patch baselines; "SSM Agent communications with
+# AWS managed S3 buckets" in the Systems Manager user guide). cloudformation/network.yaml and
+# terraform/modules/network spell the same list; tests/test_security_gaps.py keeps the three equal.
+AWS_READ_ONLY_BUCKETS = (
+    "al2023-repos-{region}-de612dc2",
+    "amazoncloudwatch-agent-{region}",
+    "amazon-ssm-{region}",
+    "amazon-ssm-packages-{region}",
+    "aws-ssm-{region}",
+    "aws-ssm-distributor-file-{region}",
+    "aws-ssm-document-attachments-{region}",
+    "{region}-birdwatcher-prod",
+    "patch-baseline-snapshot-{region}",
+)
+
 
 @dataclass(frozen=True)
 class TooLong:

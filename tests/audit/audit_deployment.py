@@ -58,9 +58,11 @@ def make_env(name: str = "dev", **sections: dict[str, Any]) -> Environment:
     return parse_environment(env_doc(project, name, **sections), Path(f"environments/{name}.yaml"))
 
 
-def trust(service: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+def trust(service: str, condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def policy(*statements: dict[str, Any]) -> str:
@@ -81,7 +83,8 @@ class Deployment:
     # -- S3
     def bucket(self, name: str, *, pab: dict[str, bool] | bool | None = True, encryption: bool = True,
                versioning: str | None = "Enabled", tls_policy: dict[str, Any] | bool | None = True,
-               ownership: str | None = "BucketOwnerEnforced", lifecycle: bool | None = None) -> str:
+               ownership: str | None = "BucketOwnerEnforced", lifecycle: bool | None = None,
+               abort_multipart: bool = True, extra_statements: list[dict[str, Any]] | None = None) -> str:
         self.s3.create_bucket(Bucket=name)
         if pab:
             flags = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
@@ -98,20 +101,42 @@ class Deployment:
             statement = tls_policy if isinstance(tls_policy, dict) else {
                 "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
                 "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-            self.s3.put_bucket_policy(Bucket=name, Policy=policy(statement))
+            self.s3.put_bucket_policy(Bucket=name, Policy=policy(statement, *(extra_statements or [])))
+        elif extra_statements:
+            self.s3.put_bucket_policy(Bucket=name, Policy=policy(*extra_statements))
         if ownership:
             self.s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={
                 "Rules": [{"ObjectOwnership": ownership}]})
+        rules: list[dict[str, Any]] = []
         if lifecycle is not None:
-            self.s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
-                "ID": "expire-logs", "Status": "Enabled" if lifecycle else "Disabled", "Filter": {"Prefix": ""},
-                "Expiration": {"Days": self.env.s3.log_expiration_days}}]})
+            rules.append({"ID": "expire-logs", "Status": "Enabled" if lifecycle else "Disabled",
+                          "Filter": {"Prefix": ""}, "Expiration": {"Days": self.env.s3.log_expiration_days}})
+        if abort_multipart:
+            rules.append({"ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                          "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}})
+        if rules:
+            self.s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
         return name
+
+    def application_denies(self, part: str, *, roles: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """The logs/backups bucket policy's Deny statements for the EC2 and Lambda roles (DECISIONS 17.3)."""
+        arn = self.names.bucket_arn(self.names.buckets[part])
+        named = roles if roles is not None else self.names.application_roles
+        who = {"ArnLike": {"aws:PrincipalArn": [self.names.role_arn(r) for r in named]}}
+        out = [{"Sid": "DenyApplicationRolesDeleting", "Effect": "Deny", "Principal": "*",
+                "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": f"{arn}/*", "Condition": who}]
+        if part == "logs":
+            out.append({"Sid": "DenyApplicationRolesOverwritingAccessLogs", "Effect": "Deny", "Principal": "*",
+                        "Action": "s3:PutObject", "Resource": [f"{arn}/access-logs/*", f"{arn}/alb/*"],
+                        "Condition": who})
+        return out
 
     def buckets(self, **overrides: dict[str, Any]) -> None:
         """The three application buckets as the s3 template makes them; overrides per part."""
-        defaults: dict[str, dict[str, Any]] = {"app-data": {}, "logs": {"versioning": None, "lifecycle": True},
-                                               "backups": {}}
+        defaults: dict[str, dict[str, Any]] = {
+            "app-data": {}, "logs": {"versioning": None, "lifecycle": True,
+                                     "extra_statements": self.application_denies("logs")},
+            "backups": {"extra_statements": self.application_denies("backups")}}
         for part, name in self.names.buckets.items():
             self.bucket(name, **{**defaults[part], **overrides.get(part, {})})
 
@@ -126,6 +151,42 @@ class Deployment:
                                           PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
 
     # -- network
+    def endpoint_policy(self) -> dict[str, Any]:
+        """The S3 gateway endpoint policy both engines write (DECISIONS 17.1)."""
+        n = self.names
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ProjectBuckets", "Effect": "Allow", "Principal": "*",
+             "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+             "Resource": [a for b in n.buckets.values() for a in (n.bucket_arn(b), n.bucket_arn(b) + "/*")],
+             "Condition": {"StringEquals": {"aws:PrincipalAccount": n.account}}},
+            {"Sid": "AwsOwnedReadOnlyBuckets", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": [n.bucket_arn(b) + "/*" for b in n.aws_read_only_buckets]}]}
+
+    def network(self, *, close_default_sg: bool = True, endpoint: dict[str, Any] | bool | None = True) -> str:
+        """The environment's own VPC (tagged as both engines tag it) with its S3 gateway endpoint.
+        endpoint: True (the policy both engines write), a policy of the test's, False/None (moto's default
+        allow-all policy / no endpoint at all: None)."""
+        vpc = self.ec2.create_vpc(CidrBlock="10.10.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+            {"Key": "Project", "Value": self.env.project}, {"Key": "Environment", "Value": self.env.name}]}])
+        vpc_id = str(vpc["Vpc"]["VpcId"])
+        if close_default_sg:
+            group = self.ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                               {"Name": "group-name", "Values": ["default"]}])
+            for g in group["SecurityGroups"]:
+                if g.get("IpPermissions"):
+                    self.ec2.revoke_security_group_ingress(GroupId=g["GroupId"], IpPermissions=g["IpPermissions"])
+                if g.get("IpPermissionsEgress"):
+                    self.ec2.revoke_security_group_egress(GroupId=g["GroupId"],
+                                                          IpPermissions=g["IpPermissionsEgress"])
+        if endpoint is not None:
+            table = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+            params: dict[str, Any] = {"VpcId": vpc_id, "ServiceName": f"com.amazonaws.{self.aws.region}.s3",
+                                      "VpcEndpointType": "Gateway", "RouteTableIds": [table]}
+            if endpoint:
+                params["PolicyDocument"] = json.dumps(self.endpoint_policy() if endpoint is True else endpoint)
+            self.ec2.create_vpc_endpoint(**params)
+        return vpc_id
+
     def security_groups(self, *, web_rules: list[dict[str, Any]] | None = None,
                         db_rules: list[dict[str, Any]] | None = None) -> None:
         self.web_sg = self.ec2.create_security_group(GroupName=self.names.web_sg, Description="web",
@@ -167,9 +228,31 @@ class Deployment:
         return dict(self.rds.create_db_instance(**params)["DBInstance"])
 
     # -- EC2
-    def instance(self, *, tokens: str = "required", encrypted: bool = True, **overrides: Any) -> str:
+    def instance_profile(self, name: str | None = None, role: str | None = None) -> str:
+        """An instance profile (the contract's, holding the EC2 role, unless told otherwise); its name."""
+        name = name or self.names.instance_profile
+        role = role or self.names.role("ec2")
+        try:
+            self.iam.get_role(RoleName=role)
+        except self.iam.exceptions.NoSuchEntityException:
+            self.iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+        self.iam.create_instance_profile(InstanceProfileName=name)
+        self.iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
+        return name
+
+    def instance(self, *, tokens: str = "required", encrypted: bool = True, profile: str | bool = True,
+                 **overrides: Any) -> str:
+        """profile: True (the contract's instance profile, made if missing), a profile name, or False (none)."""
         if not self.web_sg:
             self.security_groups()
+        if profile is True:
+            try:
+                self.iam.get_instance_profile(InstanceProfileName=self.names.instance_profile)
+            except self.iam.exceptions.NoSuchEntityException:
+                self.instance_profile()
+            profile = self.names.instance_profile
+        if profile:
+            overrides.setdefault("IamInstanceProfile", {"Name": profile})
         params: dict[str, Any] = {
             "ImageId": AMI, "MinCount": 1, "MaxCount": 1, "InstanceType": "t3.micro",
             "SecurityGroupIds": [self.web_sg], "MetadataOptions": {"HttpTokens": tokens, "HttpEndpoint": "enabled"},
@@ -183,14 +266,19 @@ class Deployment:
 
     # -- IAM
     def roles(self, *, ec2_statements: list[dict[str, Any]] | None = None, ec2_managed: tuple[str, ...] = (
-              "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",), ec2_trust: str | None = None) -> None:
+              "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",), ec2_trust: str | None = None,
+              lambda_trust: str | None = None, monitoring_trust: str | None = None) -> None:
         n = self.names
-        app, backups = (n.bucket_arn(n.buckets[p]) for p in ("app-data", "backups"))
+        app, logs, backups = (n.bucket_arn(n.buckets[p]) for p in ("app-data", "logs", "backups"))
+        source = {"StringEquals": {"aws:SourceAccount": n.account}}
         ec2_role, monitoring_role, lambda_role = n.roles
         statements = ec2_statements if ec2_statements is not None else [
-            {"Sid": "Buckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": [app, backups]},
-            {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-             "Resource": [f"{app}/*", f"{backups}/*"]},
+            {"Sid": "Buckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": [app, logs, backups]},
+            {"Sid": "AppData", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+             "Resource": f"{app}/*"},
+            {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": f"{backups}/*"},
+            {"Sid": "OwnLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{logs}/app/*"},
             {"Sid": "DbSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
              "Resource": f"arn:aws:secretsmanager:us-east-1:{n.account}:secret:rds!db-*"},
             {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -198,14 +286,21 @@ class Deployment:
             {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData", "ec2:DescribeTags"],
              "Resource": "*"},
         ]
-        self.iam.create_role(RoleName=ec2_role, AssumeRolePolicyDocument=ec2_trust or trust("ec2.amazonaws.com"))
+        try:
+            self.iam.get_role(RoleName=ec2_role)
+            self.iam.update_assume_role_policy(RoleName=ec2_role,
+                                               PolicyDocument=ec2_trust or trust("ec2.amazonaws.com"))
+        except self.iam.exceptions.NoSuchEntityException:
+            self.iam.create_role(RoleName=ec2_role, AssumeRolePolicyDocument=ec2_trust or trust("ec2.amazonaws.com"))
         self.iam.put_role_policy(RoleName=ec2_role, PolicyName="app", PolicyDocument=policy(*statements))
         for arn in ec2_managed:
             self.iam.attach_role_policy(RoleName=ec2_role, PolicyArn=arn)
-        self.iam.create_role(RoleName=monitoring_role, AssumeRolePolicyDocument=trust("monitoring.rds.amazonaws.com"))
+        self.iam.create_role(RoleName=monitoring_role, AssumeRolePolicyDocument=monitoring_trust or trust(
+            "monitoring.rds.amazonaws.com", source))
         self.iam.attach_role_policy(RoleName=monitoring_role,
                                     PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
-        self.iam.create_role(RoleName=lambda_role, AssumeRolePolicyDocument=trust("lambda.amazonaws.com"))
+        self.iam.create_role(RoleName=lambda_role, AssumeRolePolicyDocument=lambda_trust or trust(
+            "lambda.amazonaws.com", source))
         self.iam.attach_role_policy(RoleName=lambda_role,
                                     PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
         self.iam.put_role_policy(RoleName=lambda_role, PolicyName="data", PolicyDocument=policy(
@@ -253,10 +348,11 @@ class Deployment:
 
     def everything(self, *, state: bool = True) -> None:
         self.buckets()
+        self.network()
         self.security_groups()
         self.database()
-        self.instance()
         self.roles()
+        self.instance()
         self.log_groups()
         self.monitoring()
         if state:

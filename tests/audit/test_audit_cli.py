@@ -44,9 +44,12 @@ def test_cli_json_all_pass_exits_0(aws: AwsContext, emulator: Emulator, project:
     deployed(aws, project[0]).everything()
     assert cli(project[0], emulator, "--engine", "terraform", "-o", "json") == 0
     doc = json.loads(capsys.readouterr().out)
-    # dev: FF-RDS-007 (production tier only); FF-LOG-002, FF-RDS-008, FF-WAF-001 and FF-ALB-001..004 (switched off)
-    assert doc["summary"] == {"passed": len(doc["results"]) - 8, "failed": 0, "not_checked": 0,
-                              "not_applicable": 8}
+    # dev: FF-RDS-007 (production tier only); FF-LOG-002, FF-RDS-008, FF-WAF-001 and FF-ALB-001..004 (switched off);
+    # FF-IAM-003 on the EC2 role (EC2 passes no source keys, DECISIONS 17.2)
+    assert doc["summary"] == {"passed": len(doc["results"]) - 9, "failed": 0, "not_checked": 0,
+                              "not_applicable": 9}
+    assert next(r for r in doc["results"] if r["control"] == "FF-VPC-001")["prowler"] == (
+        "ec2_securitygroup_default_restrict_traffic")
     row = next(r for r in doc["results"] if r["control"] == "FF-S3-001")
     assert row["checkov"] == ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"]
     assert row["aws_config_rule"] == "s3-bucket-level-public-access-prohibited"

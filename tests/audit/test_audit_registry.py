@@ -11,22 +11,23 @@ from fuelflow.audit.checks import SERVICES
 
 # Every control id, in report order, as registered before audit.py became a package: the split must lose none.
 CONTROL_IDS = [
-    "FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006",
+    "FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006", "FF-S3-007", "FF-S3-008",
     "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007", "FF-RDS-008",
     "FF-SG-001", "FF-SG-002", "FF-SG-003",
-    "FF-EC2-001", "FF-EC2-002",
+    "FF-EC2-001", "FF-EC2-002", "FF-EC2-003", "FF-VPC-001", "FF-VPC-002",
     "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004",
-    "FF-IAM-001", "FF-IAM-002",
+    "FF-IAM-001", "FF-IAM-002", "FF-IAM-003",
     "FF-LOG-001", "FF-LOG-002",
     "FF-MON-001", "FF-MON-002", "FF-MON-003",
     "FF-WAF-001",
     "FF-TF-001", "FF-TF-002", "FF-TF-003", "FF-TF-004", "FF-TF-005",
 ]
 # The checks module each id prefix belongs in (security groups are EC2 API objects).
-MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "IAM": "iam", "LOG": "logs", "MON": "monitoring",
+MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "VPC": "ec2", "IAM": "iam", "LOG": "logs",
+             "MON": "monitoring",
              "WAF": "edge", "TF": "tfstate", "ALB": "alb"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
-PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "IAM": {"iam"},
+PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "VPC": {"ec2", "vpc"}, "IAM": {"iam"},
                     "LOG": {"cloudwatch", "vpc"}, "MON": {"cloudwatch", "sns"},
                     "WAF": {"elbv2", "wafv2"}, "TF": {"s3", "dynamodb"}, "ALB": {"elbv2", "ec2"}}
 
@@ -49,7 +50,7 @@ def test_every_control_names_its_prowler_check_or_none() -> None:
         assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c.prowler), c.id
         assert c.prowler.split("_")[0] in PROWLER_SERVICES[c.id.split("-")[1]], c.id
     assert {c.id for c in CONTROLS if c.prowler is None} == {"FF-RDS-002", "FF-SG-003", "FF-IAM-001",
-                                                                        "FF-MON-003"}
+                                                                        "FF-MON-003", "FF-S3-007", "FF-S3-008"}
 
 
 def test_every_control_is_described_and_mapped() -> None:
@@ -72,6 +73,10 @@ def test_every_control_is_described_and_mapped() -> None:
     "VPC flow logs", "optional read replica", "AWS WAF web ACL",
     "HTTPS listener with a TLS 1.2+ policy", "ALB access logs", "drop invalid header fields",
     "only from the load balancer's security group",
+    # DECISIONS 17 (issue 10)
+    "the default security group is closed", "endpoint policy admits the project's three buckets",
+    "aws:SourceAccount/aws:SourceArn", "deny the EC2 and Lambda roles every delete",
+    "aborting incomplete multipart uploads", "instance profile",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

@@ -66,7 +66,7 @@ def test_s3_tls_only_policy(dep: Deployment) -> None:
     logs_arn = f"arn:aws:s3:::{n['logs']}"
     objects_only = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"{logs_arn}",
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-    dep.buckets(logs={"tls_policy": objects_only}, backups={"tls_policy": None})
+    dep.buckets(logs={"tls_policy": objects_only}, backups={"tls_policy": None, "extra_statements": []})
     found = results(dep, "FF-S3-004")
     assert found[n["app-data"]].status is Status.PASSED
     assert found[n["logs"]].status is Status.FAILED  # denies on the bucket but not on its objects

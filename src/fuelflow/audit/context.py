@@ -182,6 +182,14 @@ class AuditContext:
             return [found[k] for k in sorted(found)]
         return self.cached("instances", find)
 
+    def vpcs(self) -> list[dict[str, Any]]:
+        """The environment's VPCs: tagged with its Project/Environment tags (both engines tag the VPC so)."""
+        def find() -> list[dict[str, Any]]:
+            return self.pages("ec2", "describe_vpcs", "Vpcs", Filters=[
+                {"Name": "tag:Project", "Values": [self.env.project]},
+                {"Name": "tag:Environment", "Values": [self.env.name]}]) or []
+        return self.cached("vpcs", find)
+
     def log_groups(self) -> dict[str, dict[str, Any]]:
         """The environment's log groups (under /<project>/<env>/) by name."""
         def find() -> dict[str, dict[str, Any]]:

@@ -31,6 +31,14 @@ class Names(names.Names):
         """Role name -> the one service allowed to assume it."""
         return {self.role(which): service for which, service in TRUSTED_SERVICE.items()}
 
+    def role_arn(self, role: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:role/{role}"
+
+    @property
+    def application_roles(self) -> tuple[str, ...]:
+        """What the application runs as: the EC2 and Lambda roles (DECISIONS 17.3)."""
+        return (self.role("ec2"), self.role("lambda"))
+
     def bucket_arn(self, bucket: str) -> str:
         return f"arn:{self.partition}:s3:::{bucket}"
 

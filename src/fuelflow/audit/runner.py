@@ -40,6 +40,7 @@ def _anything_deployed(ctx: AuditContext) -> bool:
         functools.partial(ctx.security_groups, n.db_sg),
         ctx.db_instance,
         ctx.log_groups,
+        ctx.vpcs,
     ]
     for probe in probes:
         try:

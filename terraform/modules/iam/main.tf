@@ -25,13 +25,28 @@ locals {
       Sid      = "ListFuelFlowBuckets"
       Effect   = "Allow"
       Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
-      Resource = var.bucket_arns
+      Resource = values(var.bucket_arns)
     },
+    # DECISIONS 17.3: application data read/write/delete; backups read and add, never delete (versioned: an
+    # overwrite keeps the old version); the logs bucket only under app/, never the access logs. The logs and
+    # backups bucket policies also deny these roles any delete.
     {
-      Sid      = "ReadWriteFuelFlowObjects"
+      Sid      = "ReadWriteAppDataObjects"
       Effect   = "Allow"
       Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-      Resource = [for arn in var.bucket_arns : "${arn}/*"]
+      Resource = "${var.bucket_arns["app_data"]}/*"
+    },
+    {
+      Sid      = "ReadAndAddBackups"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject"]
+      Resource = "${var.bucket_arns["backups"]}/*"
+    },
+    {
+      Sid      = "WriteOwnLogPrefix"
+      Effect   = "Allow"
+      Action   = "s3:PutObject"
+      Resource = "${var.bucket_arns["logs"]}/app/*"
     },
   ]
 }
@@ -160,6 +175,9 @@ resource "aws_iam_role" "lambda" {
       Effect    = "Allow"
       Principal = { Service = "lambda.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Confused-deputy guard (DECISIONS 17.2): Lambda passes aws:SourceAccount when it assumes an execution
+      # role. The EC2 role has none: EC2 passes neither key for an instance profile.
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
     }]
   })
 

@@ -21,12 +21,12 @@ variable "environment" {
 }
 
 variable "bucket_arns" {
-  description = "ARNs of the buckets the EC2 and Lambda roles may read and write (and nothing else)."
-  type        = list(string)
+  description = "ARNs of the project's buckets keyed app_data, logs, backups: the EC2 and Lambda roles read and write app-data, read and add backups, write the logs bucket under app/ only (and nothing else)."
+  type        = map(string)
   nullable    = false
 
   validation {
-    condition     = length(var.bucket_arns) >= 1 && alltrue([for a in var.bucket_arns : can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]+$", a))])
-    error_message = "bucket_arns must list at least one S3 bucket ARN (arn:<partition>:s3:::<bucket>, no wildcard): pass the s3 module's bucket ARNs."
+    condition     = toset(keys(var.bucket_arns)) == toset(["app_data", "logs", "backups"]) && alltrue([for a in values(var.bucket_arns) : can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]+$", a))])
+    error_message = "bucket_arns must map app_data, logs and backups to S3 bucket ARNs (arn:<partition>:s3:::<bucket>, no wildcard): pass the s3 module's bucket_arns."
   }
 }

@@ -21,13 +21,23 @@ data "aws_partition" "current" {}
 
 resource "aws_vpc" "this" {
   #checkov:skip=CKV2_AWS_11:VPC flow logs are a switch (flow_logs, from network.flow_logs: on in prod, off in dev for cost); checkov cannot see a count-switched aws_flow_log. The network.tftest.hcl runs prove both settings.
-  #checkov:skip=CKV2_AWS_12:The default security group is attached to nothing (every instance and database gets its own group); CloudFormation cannot manage the default group, so Terraform leaves it alone too (parity).
   cidr_block           = var.vpc_cidr
   enable_dns_support   = true
   enable_dns_hostnames = true
 
   tags = {
     Name = format(local.name_prefix, "vpc")
+  }
+}
+
+# The VPC's default security group, with no rule at all (DECISIONS 17.4): nothing is attached to it, and a
+# resource launched without a group by mistake can then talk to nothing. CloudFormation has no such resource;
+# there `fuelflow deploy` revokes the rules after the network stack, and FF-VPC-001 checks both.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = {
+    Name = format(local.name_prefix, "default-sg-closed")
   }
 }
 
@@ -105,12 +115,56 @@ resource "aws_route_table_association" "private" {
   route_table_id = aws_route_table.private.id
 }
 
-# Gateway endpoints are free; S3 traffic from both tiers stays on the AWS network.
+# Gateway endpoints are free; S3 traffic from both tiers stays on the AWS network. Its policy (DECISIONS 17.1)
+# is the data perimeter: this account's principals reach only the project's three buckets through it, and anyone
+# (dnf and SSM Agent fetch without signing) only reads the AWS-owned buckets the servers need
+# (src/fuelflow/names.py AWS_READ_ONLY_BUCKETS, the same list as cloudformation/network.yaml).
+locals {
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  project_bucket_arns = flatten([for kind in ["app-data", "logs", "backups"] : [
+    "arn:${local.partition}:s3:::${var.project_name}-${kind}-${var.environment}-${local.account_id}-${local.region}",
+    "arn:${local.partition}:s3:::${var.project_name}-${kind}-${var.environment}-${local.account_id}-${local.region}/*",
+  ]])
+  aws_read_only_buckets = [
+    "al2023-repos-${local.region}-de612dc2",
+    "amazoncloudwatch-agent-${local.region}",
+    "amazon-ssm-${local.region}",
+    "amazon-ssm-packages-${local.region}",
+    "aws-ssm-${local.region}",
+    "aws-ssm-distributor-file-${local.region}",
+    "aws-ssm-document-attachments-${local.region}",
+    "${local.region}-birdwatcher-prod",
+    "patch-baseline-snapshot-${local.region}",
+  ]
+}
+
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [aws_route_table.public.id, aws_route_table.private.id]
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ProjectBuckets"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource  = local.project_bucket_arns
+        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
+      },
+      {
+        Sid       = "AwsOwnedReadOnlyBuckets"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = [for b in local.aws_read_only_buckets : "arn:${local.partition}:s3:::${b}/*"]
+      },
+    ]
+  })
 
   tags = {
     Name = format(local.name_prefix, "s3-endpoint")

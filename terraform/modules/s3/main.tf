@@ -32,7 +32,6 @@ resource "aws_s3_bucket" "app_data" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is not part of the design (cost); S3 gives 11 nines durability and versioning protects against overwrites.
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) is the documented encryption (architecture overview, DECISIONS 5); a customer-managed KMS key adds cost and key management without a requirement for it.
   #checkov:skip=CKV2_AWS_62:No consumer of S3 event notifications exists in the design.
-  #checkov:skip=CKV2_AWS_61:Application data and its version history are kept until the application deletes them; no lifecycle rule may expire them.
   bucket        = local.bucket_names.app_data
   force_destroy = false
 
@@ -84,6 +83,24 @@ resource "aws_s3_bucket_policy" "app_data" {
   })
 
   depends_on = [aws_s3_bucket_public_access_block.app_data]
+}
+
+# No rule expires application data; parts of uploads never completed are removed, as in the other two buckets.
+resource "aws_s3_bucket_lifecycle_configuration" "app_data" {
+  bucket = aws_s3_bucket.app_data.id
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_upload_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.app_data]
 }
 
 resource "aws_s3_bucket_logging" "app_data" {
@@ -169,6 +186,23 @@ resource "aws_s3_bucket_policy" "logs" {
         Action   = "s3:PutObject"
         Resource = "${local.bucket_arns.logs}/alb/${var.environment}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
       },
+      # DECISIONS 17.3: what the application runs as can never delete or overwrite the access logs.
+      {
+        Sid       = "DenyApplicationRolesDeletingLogs"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+        Resource  = "${local.bucket_arns.logs}/*"
+        Condition = local.application_roles_condition
+      },
+      {
+        Sid       = "DenyApplicationRolesOverwritingAccessLogs"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:PutObject"
+        Resource  = ["${local.bucket_arns.logs}/access-logs/*", "${local.bucket_arns.logs}/alb/*"]
+        Condition = local.application_roles_condition
+      },
     ]
   })
 
@@ -253,8 +287,19 @@ resource "aws_s3_bucket_ownership_controls" "backups" {
 resource "aws_s3_bucket_policy" "backups" {
   bucket = aws_s3_bucket.backups.id
   policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [local.deny_insecure_transport["backups"]]
+    Version = "2012-10-17"
+    Statement = [
+      local.deny_insecure_transport["backups"],
+      # DECISIONS 17.3: the application roles add backups but can never delete one (or a version of one).
+      {
+        Sid       = "DenyApplicationRolesDeletingBackups"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+        Resource  = "${local.bucket_arns.backups}/*"
+        Condition = local.application_roles_condition
+      },
+    ]
   })
 
   depends_on = [aws_s3_bucket_public_access_block.backups]
@@ -333,6 +378,15 @@ locals {
 # --- shared policy statement -------------------------------------------------------------------------
 
 locals {
+  # What the application runs as: the EC2 and Lambda roles (names per docs/contract.md), matched by
+  # aws:PrincipalArn because the iam module creates them after these buckets (a Principal must exist).
+  application_roles_condition = {
+    ArnLike = { "aws:PrincipalArn" = [
+      for r in ["ec2", "lambda"] :
+      "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.project_name}-${r}-role-${var.environment}"
+    ] }
+  }
+
   # Deny any request that does not use TLS (DECISIONS 5), one statement per bucket.
   deny_insecure_transport = {
     for name, arn in local.bucket_arns :

@@ -43,7 +43,7 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "abort_incomplete_multipart_upload_days" {
-  description = "Days after which incomplete multipart uploads are aborted (logs and backups buckets)."
+  description = "Days after which incomplete multipart uploads are aborted (app-data and logs buckets; backups: 7, as in CloudFormation)."
   type        = number
   default     = 7
   nullable    = false

@@ -1,4 +1,4 @@
-"""EC2: the security groups (FF-SG) and the instances (FF-EC2)."""
+"""EC2: the security groups (FF-SG), the instances (FF-EC2) and the VPC's default group and S3 endpoint (FF-VPC)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from fuelflow.audit.checks.common import NOT_FOUND, each
 from fuelflow.audit.checks.rds import db_verdict
 from fuelflow.audit.context import AuditContext, Unanswerable
+from fuelflow.audit.policy import as_list, parse_policy, statements
 from fuelflow.audit.registry import Verdict, control, failed, not_checked, passed
 
 
@@ -211,3 +212,126 @@ def check_ebs_encrypted(ctx: AuditContext) -> Iterator[Verdict]:
                                                                for v in plain), arn)
 
     yield from _instance_verdicts(ctx, judge)
+
+
+@control("FF-EC2-003", "Every web instance runs with the project's instance profile", "medium",
+         "architecture: IAM roles for the web tier; DECISIONS 5.2: the instance role reads the DB secret and "
+         "ships logs; DECISIONS 17.5: every web instance runs with the project's instance profile",
+         "An instance without the project's profile has either no credentials (the CloudWatch agent, SSM and the "
+         "application's S3 and secret reads fail silently) or someone else's role.",
+         checkov=("CKV2_AWS_41",), aws_config="ec2-instance-profile-attached",
+         prowler="ec2_instance_profile_attached")
+def check_instance_profile(ctx: AuditContext) -> Iterator[Verdict]:
+    wanted, role = ctx.names.instance_profile, ctx.names.role("ec2")
+
+    def judge(inst: dict[str, Any], instance_id: str, arn: str) -> Verdict:
+        attached = str((inst.get("IamInstanceProfile") or {}).get("Arn") or "")
+        if not attached:
+            return failed(instance_id, f"runs without an instance profile (expected {wanted})", arn)
+        name = attached.rsplit("/", 1)[-1]
+        if name != wanted:
+            return failed(instance_id, f"runs with instance profile {name}, not {wanted}", arn)
+        profile = ctx.cached(("instance-profile", name), lambda: ctx.call(
+            "iam", "get_instance_profile", missing=("NoSuchEntity",), InstanceProfileName=name))
+        if profile is None:
+            return failed(instance_id, f"instance profile {name} {NOT_FOUND}", arn)
+        roles = [r.get("RoleName") for r in profile.get("InstanceProfile", {}).get("Roles", [])]
+        if roles != [role]:
+            return failed(instance_id, f"instance profile {name} holds {', '.join(map(str, roles)) or 'no role'}, "
+                          f"not {role}", arn)
+        return passed(instance_id, f"instance profile {name} with role {role}", arn)
+
+    yield from _instance_verdicts(ctx, judge)
+
+
+def _vpc_verdicts(ctx: AuditContext, judge: Callable[[dict[str, Any], str, str], Verdict]) -> Iterator[Verdict]:
+    """Run `judge(vpc, vpc_id, arn)` on each of the environment's VPCs, or fail them as not found."""
+    try:
+        found = ctx.vpcs()
+    except Unanswerable as exc:
+        yield not_checked("VPC", exc.reason)
+        return
+    if not found:
+        yield failed("VPC", f"VPC {NOT_FOUND} (looked for tags Project={ctx.env.project}, "
+                     f"Environment={ctx.env.name})")
+        return
+    by_id = {v["VpcId"]: v for v in found}
+    arns = {k: ctx.names.arn("ec2", f"vpc/{k}") for k in by_id}
+    yield from each(arns.items(), lambda k: judge(by_id[k], k, arns[k]))
+
+
+@control("FF-VPC-001", "The VPC's default security group has no rules", "medium",
+         "DECISIONS 17.4: the default security group is closed (Terraform manages it empty; `fuelflow deploy` "
+         "revokes its rules after the CloudFormation network stack)",
+         "Anything launched into the VPC without a group lands in the default one; open, it lets such a resource "
+         "talk to every other member and to the internet.",
+         checkov=("CKV2_AWS_12",), aws_config="vpc-default-security-group-closed",
+         prowler="ec2_securitygroup_default_restrict_traffic")
+def check_default_sg_closed(ctx: AuditContext) -> Iterator[Verdict]:
+    def judge(vpc: dict[str, Any], vpc_id: str, arn: str) -> Verdict:
+        groups = ctx.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]) or []
+        if not groups:
+            return not_checked(vpc_id, "the target reports no default security group for this VPC", arn)
+        group = groups[0]
+        rules = ([f"ingress {_describe_perm(p)}" for p in group.get("IpPermissions", [])]
+                 + [f"egress {_describe_perm(p).replace(' from ', ' to ')}"
+                    for p in group.get("IpPermissionsEgress", [])])
+        if rules:
+            return failed(_sg_label(group), f"default security group of {vpc_id} still has rules: "
+                          + "; ".join(rules), _sg_arn(ctx, group))
+        return passed(_sg_label(group), f"default security group of {vpc_id} has no rules", _sg_arn(ctx, group))
+
+    yield from _vpc_verdicts(ctx, judge)
+
+
+def _endpoint_problems(ctx: AuditContext, document: dict[str, Any]) -> list[str]:
+    """Why an S3 endpoint policy lets data leave for buckets other than the project's (empty when it does not)."""
+    project = {a for b in ctx.names.buckets.values() for a in (ctx.names.bucket_arn(b), ctx.names.bucket_arn(b) + "/*")}
+    aws_owned = {ctx.names.bucket_arn(b) + "/*" for b in ctx.names.aws_read_only_buckets}
+    problems: list[str] = []
+    for s in statements(document):
+        if s.get("Effect") != "Allow":
+            continue
+        if "NotResource" in s or "NotAction" in s:
+            problems.append("an Allow with NotResource/NotAction")
+            continue
+        actions = [str(a) for a in as_list(s.get("Action"))]
+        for resource in map(str, as_list(s.get("Resource"))):
+            if resource in project:
+                continue
+            if resource in aws_owned:
+                writes = [a for a in actions if a.lower() not in ("s3:getobject", "s3:getobjectversion")]
+                if writes:
+                    problems.append(f"{', '.join(writes)} on AWS-owned {resource}")
+                continue
+            where = "every bucket" if resource in ("*", ctx.names.bucket_arn("*")) else resource
+            problems.append(f"{', '.join(actions)} on {where}")
+    return problems
+
+
+@control("FF-VPC-002", "The S3 gateway endpoint reaches only the project's buckets", "high",
+         "DECISIONS 17.1: the endpoint policy admits the project's three buckets and read-only access to the "
+         "AWS-owned buckets the servers need (package repositories, CloudWatch agent, SSM Agent)",
+         "The default endpoint policy allows any principal any action on any bucket: a compromised server could "
+         "copy data out to a bucket of the attacker's, unseen, over the AWS network.",
+         checkov=(), aws_config=None,
+         prowler="vpc_endpoint_connections_trust_boundaries")
+def check_s3_endpoint_policy(ctx: AuditContext) -> Iterator[Verdict]:
+    service = f"com.amazonaws.{ctx.names.region}.s3"
+
+    def judge(vpc: dict[str, Any], vpc_id: str, arn: str) -> Verdict:
+        endpoints = ctx.pages("ec2", "describe_vpc_endpoints", "VpcEndpoints", Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "service-name", "Values": [service]}]) or []
+        if not endpoints:
+            return failed(vpc_id, f"no S3 gateway endpoint {NOT_FOUND} in {vpc_id}", arn)
+        problems: list[str] = []
+        for endpoint in endpoints:
+            found = _endpoint_problems(ctx, parse_policy(endpoint.get("PolicyDocument") or "{}"))
+            problems += [f"{endpoint['VpcEndpointId']}: {p}" for p in found]
+        if problems:
+            return failed(vpc_id, "the S3 endpoint lets data out: " + "; ".join(problems), arn)
+        ids = ", ".join(e["VpcEndpointId"] for e in endpoints)
+        return passed(vpc_id, f"{ids}: only the project's buckets, AWS-owned ones read-only", arn)
+
+    yield from _vpc_verdicts(ctx, judge)

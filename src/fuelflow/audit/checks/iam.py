@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fuelflow.audit.checks.common import NOT_FOUND
 from fuelflow.audit.context import AuditContext, Unanswerable
 from fuelflow.audit.policy import as_list, parse_policy, statements
-from fuelflow.audit.registry import Verdict, control, failed, not_checked, passed
+from fuelflow.audit.registry import Verdict, control, failed, not_applicable, not_checked, passed
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class _Policy:
         return f"{self.kind} policy {self.name}"
 
 
-def _role_policies(ctx: AuditContext, role: str) -> list[_Policy]:
+def role_policies(ctx: AuditContext, role: str) -> list[_Policy]:
     """Every policy document attached to `role`: inline, customer managed and AWS managed."""
     def read() -> list[_Policy]:
         out: list[_Policy] = []
@@ -112,7 +112,7 @@ def _roles_verdicts(ctx: AuditContext, judge: Callable[[str, str, dict[str, Any]
             if role is None:
                 yield failed(role_name, f"role {NOT_FOUND}")
                 continue
-            yield judge(role_name, service, role, _role_policies(ctx, role_name))
+            yield judge(role_name, service, role, role_policies(ctx, role_name))
         except Unanswerable as exc:
             yield not_checked(role_name, exc.reason)
 
@@ -148,5 +148,54 @@ def check_no_admin(ctx: AuditContext) -> Iterator[Verdict]:
         if admin:
             return failed(name, f"allows * on *: {', '.join(admin)}", arn)
         return passed(name, f"none of {len(policies)} policy(ies) allows * on *", arn)
+
+    yield from _roles_verdicts(ctx, judge)
+
+
+# Services that do not put aws:SourceAccount / aws:SourceArn in the request when they assume the role: a
+# condition on either key would never match and the role could not be used (DECISIONS 17.2).
+_NO_SOURCE_KEYS = {"ec2.amazonaws.com": "EC2 passes neither aws:SourceAccount nor aws:SourceArn when it assumes an "
+                   "instance profile's role (and an instance profile cannot be used from another account)"}
+
+
+def _source_guard(statement: dict[str, Any], account: str) -> str | None:
+    """The confused-deputy condition of a trust statement (aws:SourceAccount / aws:SourceArn / aws:SourceOrgID
+    on this account), described; None when there is none."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return None
+    for operator, keys in condition.items():
+        if not isinstance(keys, dict) or str(operator).startswith("ForAnyValue"):
+            continue
+        for key, value in keys.items():
+            values = [str(v) for v in as_list(value)]
+            if key.lower() == "aws:sourceaccount" and values == [account]:
+                return f"{operator} aws:SourceAccount {account}"
+            if key.lower() == "aws:sourcearn" and values and all(f":{account}:" in v for v in values):
+                return f"{operator} aws:SourceArn in {account}"
+    return None
+
+
+@control("FF-IAM-003", "Service roles are guarded against the confused deputy", "medium",
+         "DECISIONS 17.2: a service role's trust policy names this account in aws:SourceAccount/aws:SourceArn "
+         "wherever the service passes those keys",
+         "Without the condition, the service could be made to assume the role on behalf of another account's "
+         "resource (cross-service confused deputy).",
+         checkov=(), aws_config=None,
+         prowler="iam_role_cross_service_confused_deputy_prevention")
+def check_confused_deputy(ctx: AuditContext) -> Iterator[Verdict]:
+    def judge(name: str, service: str, role: dict[str, Any], policies: list[_Policy]) -> Verdict:
+        arn = role.get("Arn")
+        if service in _NO_SOURCE_KEYS:
+            return not_applicable(name, _NO_SOURCE_KEYS[service], arn)
+        trusts = [s for s in _allows(parse_policy(role.get("AssumeRolePolicyDocument")))
+                  if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]]
+        if not trusts:
+            return failed(name, f"no trust statement for {service}", arn)
+        guards = [_source_guard(s, ctx.names.account) for s in trusts]
+        if None in guards:
+            return failed(name, f"{service} may assume it for any account: no aws:SourceAccount/aws:SourceArn "
+                          f"condition naming {ctx.names.account}", arn)
+        return passed(name, f"{service} only for this account ({'; '.join(map(str, guards))})", arn)
 
     yield from _roles_verdicts(ctx, judge)

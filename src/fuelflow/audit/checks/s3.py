@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fuelflow.audit.checks.common import NOT_FOUND, each
+from fuelflow.audit.checks.iam import role_policies
 from fuelflow.audit.context import AuditContext
 from fuelflow.audit.policy import as_list, parse_policy, statements
 from fuelflow.audit.registry import Verdict, control, failed, passed
@@ -170,3 +171,102 @@ def check_s3_log_lifecycle(ctx: AuditContext) -> Iterator[Verdict]:
         return passed(bucket, f"objects expire after {min(days)} days", arn)
 
     yield from each(bucket_items(ctx, [ctx.names.buckets["logs"]]), judge)
+
+
+@control("FF-S3-007", "S3 buckets abort incomplete multipart uploads", "low",
+         "DECISIONS 17.6: every bucket has a rule aborting incomplete multipart uploads",
+         "Parts of uploads never completed are billed and invisible to listings until a rule removes them.",
+         checkov=("CKV_AWS_300",), aws_config=None,
+         prowler=None)
+def check_s3_abort_multipart(ctx: AuditContext) -> Iterator[Verdict]:
+    def judge(bucket: str) -> Verdict:
+        arn = ctx.names.bucket_arn(bucket)
+        if not ctx.bucket_exists(bucket):
+            return failed(bucket, f"bucket {NOT_FOUND}", arn)
+        got = ctx.bucket_setting(bucket, "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration")
+        days = [r["AbortIncompleteMultipartUpload"].get("DaysAfterInitiation") for r in (got or {}).get("Rules", [])
+                if r.get("Status") == "Enabled" and "AbortIncompleteMultipartUpload" in r
+                and not (r.get("Filter") or {}).get("Prefix") and not r.get("Prefix")]
+        if not days:
+            return failed(bucket, "no enabled rule aborts incomplete multipart uploads for the whole bucket", arn)
+        return passed(bucket, f"incomplete multipart uploads aborted after {min(days)} days", arn)
+
+    yield from each(bucket_items(ctx, ctx.names.buckets.values()), judge)
+
+
+def _named_principals(statement: dict[str, Any]) -> set[str] | None:
+    """The principals a Deny applies to: every one (None) or those named by Principal or aws:PrincipalArn."""
+    principal = statement.get("Principal")
+    if principal not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+        return set(map(str, as_list(principal.get("AWS")))) if isinstance(principal, dict) else set()
+    condition = statement.get("Condition")
+    if not condition:
+        return None
+    named: set[str] = set()
+    for operator, keys in condition.items() if isinstance(condition, dict) else []:
+        if not isinstance(keys, dict) or len(keys) != 1 or len(condition) != 1:
+            return set()  # a further condition narrows the Deny in ways this check does not follow
+        if operator in ("ArnEquals", "ArnLike", "StringEquals", "StringLike"):
+            for key, value in keys.items():
+                if key.lower() == "aws:principalarn":
+                    named |= set(map(str, as_list(value)))
+    return named
+
+
+def _denies(statements_: list[dict[str, Any]], actions: tuple[str, ...], resource: str, roles: set[str]) -> bool:
+    """Some Deny statements together refuse every one of `actions` on `resource` to every role of `roles`."""
+    for action in actions:
+        covered: set[str] = set()
+        for s in statements_:
+            if s.get("Effect") != "Deny" or "NotResource" in s or "NotAction" in s:
+                continue
+            acts = {str(a).lower() for a in as_list(s.get("Action"))}
+            if not ({action.lower(), "s3:*", "*"} & acts or any(fnmatch.fnmatch(action.lower(), a) for a in acts)):
+                continue
+            if not any(fnmatch.fnmatchcase(resource, str(r)) for r in as_list(s.get("Resource"))):
+                continue
+            who = _named_principals(s)
+            covered |= roles if who is None else {r for r in roles if any(fnmatch.fnmatchcase(r, w) for w in who)}
+        if covered != roles:
+            return False
+    return True
+
+
+@control("FF-S3-008", "The application cannot delete access logs or backups", "high",
+         "DECISIONS 17.3: the logs and backups bucket policies deny the EC2 and Lambda roles every delete (and "
+         "overwriting the access logs); their IAM policies grant none",
+         "A compromised web server or function could otherwise erase the audit trail (the logs bucket is not "
+         "versioned) or the backups it would be restored from.",
+         checkov=(), aws_config=None,
+         prowler=None)
+def check_s3_protected_from_application(ctx: AuditContext) -> Iterator[Verdict]:
+    roles = {ctx.names.role_arn(r) for r in ctx.names.application_roles}
+    deletes = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+
+    def judge(bucket: str) -> Verdict:
+        arn = ctx.names.bucket_arn(bucket)
+        if not ctx.bucket_exists(bucket):
+            return failed(bucket, f"bucket {NOT_FOUND}", arn)
+        got = ctx.bucket_setting(bucket, "get_bucket_policy", "NoSuchBucketPolicy")
+        found = statements(parse_policy(got.get("Policy"))) if got else []
+        problems: list[str] = []
+        if not _denies(found, deletes, f"{arn}/any-object", roles):
+            problems.append("the bucket policy does not deny the application roles "
+                            "s3:DeleteObject and s3:DeleteObjectVersion on every object")
+        if bucket == ctx.names.buckets["logs"] and not _denies(found, ("s3:PutObject",),
+                                                                f"{arn}/access-logs/any-object", roles):
+            problems.append("the bucket policy does not deny the application roles overwriting access-logs/")
+        for role in ctx.names.application_roles:
+            for policy in role_policies(ctx, role) if ctx.role(role) is not None else []:
+                for st in statements(policy.document):
+                    acts = [str(a) for a in as_list(st.get("Action"))]
+                    grants = [a for a in acts if any(fnmatch.fnmatch(d.lower(), a.lower()) for d in deletes)]
+                    if st.get("Effect") == "Allow" and grants and any(
+                            fnmatch.fnmatchcase(f"{arn}/any-object", str(r)) for r in as_list(st.get("Resource"))):
+                        problems.append(f"{role} {policy.label} allows {', '.join(grants)} on it")
+        if problems:
+            return failed(bucket, "; ".join(problems), arn)
+        return passed(bucket, "the bucket policy denies the EC2 and Lambda roles every delete"
+                      + (" and overwriting the access logs" if bucket == ctx.names.buckets["logs"] else ""), arn)
+
+    yield from each(bucket_items(ctx, [ctx.names.buckets["logs"], ctx.names.buckets["backups"]]), judge)

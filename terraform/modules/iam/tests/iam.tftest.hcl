@@ -23,11 +23,11 @@ mock_provider "aws" {
 variables {
   project_name = "fuel-flow"
   environment  = "dev"
-  bucket_arns = [
-    "arn:aws:s3:::fuel-flow-app-data-dev-123456789012-us-east-1",
-    "arn:aws:s3:::fuel-flow-logs-dev-123456789012-us-east-1",
-    "arn:aws:s3:::fuel-flow-backups-dev-123456789012-us-east-1",
-  ]
+  bucket_arns = {
+    app_data = "arn:aws:s3:::fuel-flow-app-data-dev-123456789012-us-east-1"
+    logs     = "arn:aws:s3:::fuel-flow-logs-dev-123456789012-us-east-1"
+    backups  = "arn:aws:s3:::fuel-flow-backups-dev-123456789012-us-east-1"
+  }
 }
 
 run "roles_are_named_per_contract" {
@@ -101,12 +101,17 @@ run "least_privilege" {
   }
 
   assert {
-    condition = toset(jsondecode(aws_iam_role_policy.ec2_s3.policy).Statement[1].Resource) == toset([
-      "arn:aws:s3:::fuel-flow-app-data-dev-123456789012-us-east-1/*",
-      "arn:aws:s3:::fuel-flow-logs-dev-123456789012-us-east-1/*",
-      "arn:aws:s3:::fuel-flow-backups-dev-123456789012-us-east-1/*",
-    ])
-    error_message = "Object access must be limited to the project's three buckets."
+    condition = [for st in jsondecode(aws_iam_role_policy.ec2_s3.policy).Statement : [st.Action, st.Resource] if st.Sid != "ListFuelFlowBuckets"] == [
+      [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "arn:aws:s3:::fuel-flow-app-data-dev-123456789012-us-east-1/*"],
+      [["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::fuel-flow-backups-dev-123456789012-us-east-1/*"],
+      ["s3:PutObject", "arn:aws:s3:::fuel-flow-logs-dev-123456789012-us-east-1/app/*"],
+    ]
+    error_message = "Objects: app-data read/write/delete, backups read and add (no delete), logs only PutObject under app/ (DECISIONS 17.3)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.lambda.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "Lambda may assume its role only for functions of this account (confused deputy, DECISIONS 17.2)."
   }
 
   assert {
@@ -161,17 +166,17 @@ run "rejects_wildcard_bucket_arn" {
   command = plan
 
   variables {
-    bucket_arns = ["arn:aws:s3:::*"]
+    bucket_arns = { app_data = "arn:aws:s3:::*", logs = "arn:aws:s3:::l", backups = "arn:aws:s3:::b" }
   }
 
   expect_failures = [var.bucket_arns]
 }
 
-run "rejects_empty_bucket_list" {
+run "rejects_a_missing_bucket" {
   command = plan
 
   variables {
-    bucket_arns = []
+    bucket_arns = { app_data = "arn:aws:s3:::a", logs = "arn:aws:s3:::l" }
   }
 
   expect_failures = [var.bucket_arns]
