@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from audit_deployment import Deployment, make_env, results
 
@@ -106,3 +109,37 @@ def test_rds_missing_instance_is_a_finding(dep: Deployment) -> None:
     dep.buckets()
     r = results(dep, "FF-RDS-001")[dep.names.db_instance]
     assert r.status is Status.FAILED and "not found" in r.detail
+
+
+# -- FF-RDS-009: the database secret is not readable outside the account (DECISIONS 17.7)
+
+def _secret_of(dep: Deployment) -> str:
+    db = dep.aws.client("rds").describe_db_instances(DBInstanceIdentifier=dep.names.db_instance)["DBInstances"][0]
+    return str(db["MasterUserSecret"]["SecretArn"])
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize(("policy", "expected", "words"), [
+    (None, Status.PASSED, "no resource policy"),
+    ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::{account}:root"}, "Action": "secretsmanager:*",
+      "Resource": "*"}, Status.PASSED, "grants nothing outside"),
+    ({"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+      "Condition": {"StringEquals": {"aws:PrincipalAccount": "{account}"}}}, Status.PASSED, "grants nothing outside"),
+    ({"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
+     Status.FAILED, "allows * outside account"),
+    ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+      "Action": "secretsmanager:GetSecretValue", "Resource": "*"}, Status.FAILED, "arn:aws:iam::999999999999:root"),
+])
+def test_rds_secret_policy(dep: Deployment, policy: dict[str, Any] | None, expected: Status, words: str) -> None:
+    dep.database()
+    if policy is not None:
+        text = json.dumps({"Version": "2012-10-17", "Statement": [policy]}).replace("{account}", dep.names.account)
+        dep.aws.client("secretsmanager").put_resource_policy(SecretId=_secret_of(dep), ResourcePolicy=text)
+    r = results(dep, "FF-RDS-009")[dep.names.db_instance]
+    assert r.status is expected and words in r.detail, r.detail
+
+
+@pytest.mark.emulator
+def test_rds_secret_policy_not_applicable_without_a_managed_secret(dep: Deployment) -> None:
+    dep.database(ManageMasterUserPassword=None, MasterUserPassword="not-a-secret-123")
+    assert results(dep, "FF-RDS-009")[dep.names.db_instance].status is Status.NOT_APPLICABLE

@@ -13,6 +13,7 @@ from fuelflow.audit.checks import SERVICES
 CONTROL_IDS = [
     "FF-S3-001", "FF-S3-002", "FF-S3-003", "FF-S3-004", "FF-S3-005", "FF-S3-006", "FF-S3-007", "FF-S3-008",
     "FF-RDS-001", "FF-RDS-002", "FF-RDS-003", "FF-RDS-004", "FF-RDS-005", "FF-RDS-006", "FF-RDS-007", "FF-RDS-008",
+    "FF-RDS-009",
     "FF-SG-001", "FF-SG-002", "FF-SG-003",
     "FF-EC2-001", "FF-EC2-002", "FF-EC2-003", "FF-VPC-001", "FF-VPC-002",
     "FF-ALB-001", "FF-ALB-002", "FF-ALB-003", "FF-ALB-004",
@@ -27,7 +28,8 @@ MODULE_OF = {"S3": "s3", "RDS": "rds", "SG": "ec2", "EC2": "ec2", "VPC": "ec2", 
              "MON": "monitoring",
              "WAF": "edge", "TF": "tfstate", "ALB": "alb"}
 # The Prowler services a control of each prefix may map to (the lock table is a DynamoDB table).
-PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds"}, "SG": {"ec2"}, "EC2": {"ec2"}, "VPC": {"ec2", "vpc"}, "IAM": {"iam"},
+PROWLER_SERVICES = {"S3": {"s3"}, "RDS": {"rds", "secretsmanager"},
+                    "SG": {"ec2"}, "EC2": {"ec2"}, "VPC": {"ec2", "vpc"}, "IAM": {"iam"},
                     "LOG": {"cloudwatch", "vpc"}, "MON": {"cloudwatch", "sns"},
                     "WAF": {"elbv2", "wafv2"}, "TF": {"s3", "dynamodb"}, "ALB": {"elbv2", "ec2"}}
 
@@ -76,7 +78,7 @@ def test_every_control_is_described_and_mapped() -> None:
     # DECISIONS 17 (issue 10)
     "the default security group is closed", "endpoint policy admits the project's three buckets",
     "aws:SourceAccount/aws:SourceArn", "deny the EC2 and Lambda roles every delete",
-    "aborting incomplete multipart uploads", "instance profile",
+    "aborting incomplete multipart uploads", "instance profile", "identity policies of this account only",
 ])
 def test_every_promise_has_a_control(item: str) -> None:
     """The architecture checklist and DECISIONS.md section 5, item by item."""

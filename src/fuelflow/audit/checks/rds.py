@@ -7,6 +7,7 @@ from typing import Any
 
 from fuelflow.audit.checks.common import NOT_FOUND
 from fuelflow.audit.context import AuditContext, Unanswerable
+from fuelflow.audit.policy import as_list, parse_policy, statements
 from fuelflow.audit.registry import Verdict, control, failed, not_applicable, not_checked, passed
 
 RDS_LOG_EXPORTS = ("error", "general", "slowquery")  # architecture: "RDS error, general, and slow query logs"
@@ -201,3 +202,50 @@ def check_rds_replica(ctx: AuditContext) -> Iterator[Verdict]:
         yield failed(name, "publicly accessible (or not reported)", arn)
     else:
         yield passed(name, f"read replica of {ctx.names.db_instance}: storage encrypted, private", arn)
+
+
+@control("FF-RDS-009", "The database secret is not readable outside this account", "high",
+         "DECISIONS 17.7: the master-password secret is read through identity policies of this account only",
+         "A resource policy on the secret that grants * or another account would hand the database password to "
+         "principals this environment does not control; no policy at all leaves it to this account's identities.",
+         aws_config=None,
+         prowler="secretsmanager_not_publicly_accessible")
+def check_rds_secret_policy(ctx: AuditContext) -> Iterator[Verdict]:
+    def judge(db: dict[str, Any], name: str, arn: str) -> Verdict:
+        secret_arn = (db.get("MasterUserSecret") or {}).get("SecretArn")
+        if not secret_arn:
+            return not_applicable(name, "no managed master secret (FF-RDS-002 judges that)", arn)
+        found = ctx.call("secretsmanager", "get_resource_policy", missing=("ResourceNotFoundException",),
+                         SecretId=secret_arn)
+        text = (found or {}).get("ResourcePolicy")
+        if not text:
+            return passed(name, "the secret has no resource policy: only this account's identities with a grant "
+                                "can read it", secret_arn)
+        outside = [_grantee(st) for st in statements(parse_policy(text))
+                   if st.get("Effect") == "Allow" and _outside_account(st, ctx.names.account)]
+        if outside:
+            return failed(name, f"the secret's resource policy allows {', '.join(outside)} outside account "
+                                f"{ctx.names.account}", secret_arn)
+        return passed(name, "the secret's resource policy grants nothing outside this account", secret_arn)
+
+    yield from db_verdict(ctx, judge)
+
+
+def _grantee(st: dict[str, Any]) -> str:
+    principal = st.get("Principal")
+    return principal if isinstance(principal, str) else ", ".join(
+        str(p) for v in (principal or {}).values() for p in as_list(v))
+
+
+def _outside_account(st: dict[str, Any], account: str) -> bool:
+    """Does an Allow statement reach a principal outside `account`? A `*` principal held to the account by an
+    aws:PrincipalAccount / aws:SourceAccount condition does not."""
+    principal = st.get("Principal")
+    aws = ["*"] if principal == "*" else [str(p) for p in as_list((principal or {}).get("AWS"))]
+    foreign = [p for p in aws if p == "*" or (account not in p)]
+    if not foreign:
+        return False
+    held = any(str(v) == account for cond in (st.get("Condition") or {}).values() if isinstance(cond, dict)
+               for key, values in cond.items() if key.lower() in ("aws:principalaccount", "aws:sourceaccount")
+               for v in as_list(values))
+    return not held
