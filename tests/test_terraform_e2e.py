@@ -480,6 +480,26 @@ def test_day_two_a_changes_every_setting_that_updates(lab: Lab, deployed: dict[s
     assert "create module.ec2.aws_instance.web[1]" in changed_a.log
 
 
+def test_day_two_plan_of_b_shows_the_monthly_cost_change(lab: Lab, changed_a: Changed, tmp_path: Path) -> None:
+    """`fuelflow tf plan` ends with the cost of what it would apply (issue 11): planned on top of A, B's plan prices
+    the state's `before` and the plan's `after` — the same totals `fuelflow cost` gives A and B from the templates."""
+    from fuelflow.cost import cloudformation_resources
+    from fuelflow.cost.delta import compare
+
+    assert changed_a.code == 0, changed_a.log[-3000:]
+    project = project_with(tmp_path, DAY_TWO_B)
+    env_b = load_environment(project, "dev")
+    result = lab.timed("plan B on A (cost)", lambda: ops.tf_plan(env_b, lab.aws, project, lab.ui,
+                                                                 work_dir=lab.work_dir))
+    cost = result["cost"]
+    expected = compare(cloudformation_resources(project, changed_a.env), cloudformation_resources(project, env_b),
+                       env_b)
+    assert cost["monthly_before"] == pytest.approx(expected.before, abs=0.01)
+    assert cost["monthly_after"] == pytest.approx(expected.after, abs=0.01)
+    assert cost["monthly_change"] < 0  # one server fewer, Multi-AZ and enhanced monitoring off
+    assert {r["resource"] for r in cost["resources"]} >= {"module.rds.aws_db_instance.this"}
+
+
 def test_day_two_b_counts_down_and_turns_settings_back(lab: Lab, deployed: dict[str, Any], changed_b: Changed) -> None:
     _check_common(lab, changed_b, deployed)
     alarms = lab.client("cloudwatch").describe_alarms(AlarmNamePrefix="fuel-flow-dev-ec2-cpu-high-")["MetricAlarms"]
