@@ -185,7 +185,8 @@ def test_the_project_profile_holding_another_role_fails(dep: Deployment) -> None
     ("FF-VPC-002", "vpc_endpoint_connections_trust_boundaries"),
     ("FF-IAM-003", "iam_role_cross_service_confused_deputy_prevention"),
     ("FF-EC2-003", "ec2_instance_profile_attached"),
-    ("FF-S3-007", None), ("FF-S3-008", None),
+    ("FF-S3-007", "s3_bucket_lifecycle_enabled"), ("FF-S3-008", None),
+    ("FF-RDS-009", "secretsmanager_not_publicly_accessible"),
 ])
 def test_new_controls_carry_their_tool_ids(control_id: str, prowler: str | None) -> None:
     c = control_by_id(control_id)

@@ -52,7 +52,7 @@ def test_every_control_names_its_prowler_check_or_none() -> None:
         assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c.prowler), c.id
         assert c.prowler.split("_")[0] in PROWLER_SERVICES[c.id.split("-")[1]], c.id
     assert {c.id for c in CONTROLS if c.prowler is None} == {"FF-RDS-002", "FF-SG-003", "FF-IAM-001",
-                                                                        "FF-MON-003", "FF-S3-007", "FF-S3-008"}
+                                                                        "FF-MON-003", "FF-S3-008"}
 
 
 def test_every_control_is_described_and_mapped() -> None:

@@ -176,8 +176,8 @@ def check_s3_log_lifecycle(ctx: AuditContext) -> Iterator[Verdict]:
 @control("FF-S3-007", "S3 buckets abort incomplete multipart uploads", "low",
          "DECISIONS 17.6: every bucket has a rule aborting incomplete multipart uploads",
          "Parts of uploads never completed are billed and invisible to listings until a rule removes them.",
-         checkov=("CKV_AWS_300",), aws_config=None,
-         prowler=None)
+         checkov=("CKV_AWS_300",), aws_config="s3-lifecycle-policy-check",
+         prowler="s3_bucket_lifecycle_enabled")
 def check_s3_abort_multipart(ctx: AuditContext) -> Iterator[Verdict]:
     def judge(bucket: str) -> Verdict:
         arn = ctx.names.bucket_arn(bucket)
