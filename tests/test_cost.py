@@ -145,7 +145,7 @@ def test_every_meter_has_a_source() -> None:
     table = load_prices()
     for meters in table.regions.values():
         for meter in meters:
-            assert table.source(meter).startswith(("list price as of", "public IPv4")), meter
+            assert table.source(meter).startswith(("list price as known", "public IPv4")), meter
 
 
 # -------------------------------------------------------------------------------- references, free tier
