@@ -82,7 +82,7 @@ def test_new_stack_preview_lists_what_cloudformation_creates(endpoint: str,
         created = {r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
                    if r.get("LogicalResourceId")}  # the emulator lists the types it skips without an id
         assert listed == created, stack
-    assert "fuel-flow-ec2-dev: create (8 resources) - new stack; 17 resources excluded by conditions" in err
+    assert "fuel-flow-ec2-dev: create (7 resources) - new stack; 14 resources excluded by conditions" in err
 
 
 def test_redeploy_says_no_changes_once_per_stack(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
