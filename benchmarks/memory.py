@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from local_deploy import fresh_emulator, load, run_env
 
+from fuelflow.config import load_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 # "No growth": the emulator's RSS over the second half of the cycles rises by less than this per cycle (moto
 # keeps a little per deleted stack - its events and the stack in the DELETE_COMPLETE list - as AWS does).
@@ -59,6 +61,24 @@ def slope(values: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, values, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
+def kept(url: str, region: str) -> str:
+    """What a destroy leaves in the account by design or as AWS does: deleted stacks (listed for 90 days, with
+    their events), final DB snapshots (DECISIONS 5.5), terminated instances. The emulator keeps them forever:
+    its RSS grows with them, not with anything fuelflow holds."""
+    import boto3
+
+    kw: dict[str, str] = {"endpoint_url": url, "region_name": region, "aws_access_key_id": "test",
+                          "aws_secret_access_key": "test"}
+    stacks = boto3.client("cloudformation", **kw).get_paginator("list_stacks").paginate(
+        StackStatusFilter=["DELETE_COMPLETE"])
+    deleted = sum(len(page["StackSummaries"]) for page in stacks)
+    snapshots = len(boto3.client("rds", **kw).describe_db_snapshots(SnapshotType="manual")["DBSnapshots"])
+    reservations = boto3.client("ec2", **kw).describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["terminated"]}])["Reservations"]
+    terminated = sum(len(r["Instances"]) for r in reservations)
+    return f"{deleted} deleted stacks, {snapshots} final snapshots, {terminated} terminated instances"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", default="prod")
@@ -67,6 +87,7 @@ def main() -> int:
 
     fuelflow = str(Path(sys.executable).with_name("fuelflow"))
     env = run_env()
+    region = load_environment(ROOT, args.env).region
     print(f"before: {load()}")
     _, wall, peak = run_peak([fuelflow, "-C", str(ROOT), "deploy", "--env", args.env, "--yes"], env)
     print(f"fuelflow deploy --env {args.env} on the embedded emulator: peak RSS {peak:.0f} MiB "
@@ -81,12 +102,14 @@ def main() -> int:
     with fresh_emulator(Path(fuelflow), env) as (url, pid):
         print(f"soak: {args.cycles} x (deploy, destroy) of {args.env} on one `fuelflow local` (pid {pid}); "
               f"emulator RSS at start {rss_mib(pid):.0f} MiB")
-        print("cycle  emulator RSS  deploy peak  destroy peak  deploy s  destroy s")
+        print("cycle  emulator RSS  deploy peak  destroy peak  deploy s  destroy s  "
+              "kept by the emulator (as AWS keeps them)")
         for cycle in range(1, args.cycles + 1):
             _, dw, dp = run_peak([*deploy, url], env)
             _, xw, xp = run_peak([*destroy, url], env)
             rss.append(rss_mib(pid))
-            print(f"{cycle:5d}  {rss[-1]:8.0f} MiB  {dp:7.0f} MiB  {xp:8.0f} MiB  {dw:8.1f}  {xw:9.1f}", flush=True)
+            print(f"{cycle:5d}  {rss[-1]:8.0f} MiB  {dp:7.0f} MiB  {xp:8.0f} MiB  {dw:8.1f}  {xw:9.1f}  "
+                  f"{kept(url, region)}", flush=True)
     half = rss[len(rss) // 2:]
     trend = slope(half)
     print(f"after:  {load()}")
