@@ -71,9 +71,12 @@ def test_upgrade_moves_the_groups_and_updates_rds_before_ec2(emulator: Emulator,
     shutil.copytree(ROOT / "cloudformation", tmp_path / "cloudformation")
     code, report, log = project.cli("deploy", "--yes")
     assert code == 0, log[-3000:]
-    assert actions(report) == {f"fuel-flow-{p}-dev": a for p, a in (
-        ("network", "updated"), ("s3", "unchanged"), ("iam", "unchanged"), ("ec2", "updated"), ("rds", "updated"),
-        ("monitoring", "unchanged"))}
+    done = actions(report)
+    assert {p: done[f"fuel-flow-{p}-dev"] for p in ("network", "ec2", "rds", "monitoring")} == {
+        "network": "updated", "ec2": "updated", "rds": "updated", "monitoring": "unchanged"}
+    # s3 and iam: unchanged by the move itself; later commits (issue 10's bucket policies and trust guards) update
+    # them in place, which is all they may do
+    assert {done["fuel-flow-s3-dev"], done["fuel-flow-iam-dev"]} <= {"unchanged", "updated"}
 
     # the order AWS needs: network (new groups, new export) -> rds (imports it) -> ec2 (drops its export)
     assert log.index("fuel-flow-rds-dev: updating") > log.index("fuel-flow-network-dev: UPDATE_COMPLETE")
