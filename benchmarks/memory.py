@@ -110,6 +110,9 @@ def main() -> int:
             rss.append(rss_mib(pid))
             print(f"{cycle:5d}  {rss[-1]:8.0f} MiB  {dp:7.0f} MiB  {xp:8.0f} MiB  {dw:8.1f}  {xw:9.1f}  "
                   f"{kept(url, region)}", flush=True)
+    if len(rss) < 4:
+        print(f"emulator RSS: {', '.join(f'{r:.0f}' for r in rss)} MiB; too few cycles to judge growth (use >= 4)")
+        return 0
     half = rss[len(rss) // 2:]
     trend = slope(half)
     print(f"after:  {load()}")

@@ -129,6 +129,9 @@ def _secret_of(dep: Deployment) -> str:
      Status.FAILED, "allows * outside account"),
     ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
       "Action": "secretsmanager:GetSecretValue", "Resource": "*"}, Status.FAILED, "arn:aws:iam::999999999999:root"),
+    # another account's role that merely carries this account's id in its name is still outside
+    ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:role/reader-{account}"},
+      "Action": "secretsmanager:GetSecretValue", "Resource": "*"}, Status.FAILED, "role/reader-"),
 ])
 def test_rds_secret_policy(dep: Deployment, policy: dict[str, Any] | None, expected: Status, words: str) -> None:
     dep.database()

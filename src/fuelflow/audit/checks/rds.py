@@ -242,10 +242,16 @@ def _outside_account(st: dict[str, Any], account: str) -> bool:
     aws:PrincipalAccount / aws:SourceAccount condition does not."""
     principal = st.get("Principal")
     aws = ["*"] if principal == "*" else [str(p) for p in as_list((principal or {}).get("AWS"))]
-    foreign = [p for p in aws if p == "*" or (account not in p)]
+    foreign = [p for p in aws if p == "*" or _account_of(p) != account]
     if not foreign:
         return False
     held = any(str(v) == account for cond in (st.get("Condition") or {}).values() if isinstance(cond, dict)
                for key, values in cond.items() if key.lower() in ("aws:principalaccount", "aws:sourceaccount")
                for v in as_list(values))
     return not held
+
+
+def _account_of(principal: str) -> str:
+    """The account an AWS principal names: a bare account id, or the fifth field of an ARN."""
+    parts = principal.split(":")
+    return parts[4] if principal.startswith("arn:") and len(parts) > 4 else principal
